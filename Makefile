@@ -1,0 +1,80 @@
+# SPDX-License-Identifier: ISC
+# glow: a plain Makefile.  Programs are derived from bin/*.c and unit tests
+# from t/unit/*.c, so adding either edits nothing here.  B is the build
+# directory: the sanitizer and static builds are the same rules with another
+# B, CC and flags.
+
+VERSION   = 0.1.0
+PREFIX   ?= /usr/local
+BINDIR   ?= $(PREFIX)/bin
+MANDIR   ?= $(PREFIX)/share/man
+B        ?= build
+
+CC       ?= cc
+CFLAGS   ?= -O2 -g -Wall -Wextra -Wshadow -Wstrict-prototypes -Wno-unused-parameter
+CPPFLAGS += -Ilib -D_DEFAULT_SOURCE -D_GNU_SOURCE -DGLOW_VERSION='"$(VERSION)"' \
+            -DJSMN_STATIC -DJSMN_STRICT -DJSMN_PARENT_LINKS
+LDLIBS   ?= -lcurl -lbearssl
+
+PROGS    = $(patsubst bin/%.c,$(B)/bin/%,$(wildcard bin/glow-*.c))
+SCRIPTS  = $(filter-out %.c,$(wildcard bin/glow-*))
+LIBOBJ   = $(patsubst lib/%.c,$(B)/lib/%.o,$(wildcard lib/*.c))
+UNITS    = $(patsubst t/unit/%.c,$(B)/t/%.t,$(wildcard t/unit/*.c))
+MANS     = $(wildcard man/*.[1-8])
+
+all: $(PROGS) $(B)/bin/.scripts
+
+$(B)/lib/%.o: lib/%.c lib/*.h
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
+
+$(B)/libglow.a: $(LIBOBJ)
+	rm -f $@
+	$(AR) rcs $@ $(LIBOBJ)
+
+$(B)/bin/%: bin/%.c $(B)/libglow.a lib/*.h
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $< $(B)/libglow.a $(LDLIBS)
+
+# Shell programs are copied beside the compiled ones so tests find one bin.
+$(B)/bin/.scripts: $(SCRIPTS)
+	@mkdir -p $(@D)
+	for s in $(SCRIPTS); do cp $$s $(B)/bin/ && chmod 755 $(B)/bin/$${s#bin/}; done
+	@touch $@
+
+$(B)/t/%.t: t/unit/%.c t/tap.h $(B)/libglow.a lib/*.h
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) -It $(CFLAGS) $(LDFLAGS) -o $@ $< $(B)/libglow.a $(LDLIBS)
+
+# The suite: shell tests in t/, C unit tests built into $(B)/t.  GLOW_BIN
+# tells the tests which build to exercise.
+check: all $(UNITS)
+	GLOW_BIN=$(CURDIR)/$(B)/bin GLOW_BUILD=$(CURDIR)/$(B) \
+	    prove -j2 -e '' $(PROVEFLAGS) $(UNITS) t/[0-9]*.t
+
+# The whole suite under AddressSanitizer and UndefinedBehaviorSanitizer.
+SANFLAGS = -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+check-asan:
+	$(MAKE) B=build/asan CC=clang CFLAGS="$(SANFLAGS) -Wall -Wextra" LDFLAGS="$(SANFLAGS)" check
+
+# The whole suite with every glow program run under valgrind (see t/lib.sh).
+check-valgrind: all $(UNITS)
+	GLOW_VALGRIND=1 $(MAKE) check
+
+include mk/static.mk
+
+install: all
+	mkdir -p $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man7
+	for p in $(PROGS) $(SCRIPTS); do install -m 755 $$p $(DESTDIR)$(BINDIR)/; done
+	for m in $(MANS); do install -m 644 $$m $(DESTDIR)$(MANDIR)/man$${m##*.}/; done
+
+lint-man:
+	mandoc -Tlint -W warning $(MANS)
+
+deps:
+	@sh mk/deps.sh
+
+clean:
+	rm -rf $(B)/bin $(B)/lib $(B)/t $(B)/libglow.a build/asan build/trash
+
+.PHONY: all check check-asan check-valgrind install lint-man deps clean

@@ -1,0 +1,31 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * diag.h: the toolkit's one diagnostics shape and exit-status table.
+ *
+ * Only programs (bin/) print.  Every message is one line on stderr:
+ *
+ *     glow-NAME: what failed 'object': reason
+ *
+ * As in sbase's eprintf, a format ending in ':' gets ": strerror(errno)"
+ * appended.  The exit-status table is documented in glow(7) and tested.
+ */
+#ifndef GLOW_DIAG_H
+#define GLOW_DIAG_H
+
+enum {
+	GLOW_EXIT_OK = 0,       /* success */
+	GLOW_EXIT_NO = 1,       /* a negative answer or partial failure */
+	GLOW_EXIT_ERR = 2       /* usage or operational error */
+};
+
+extern const char *glow_progname;
+
+/* Set glow_progname from argv[0] (its last path component). */
+void glow_setprogname(const char *argv0);
+void glow_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void glow_die(int status, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3), noreturn));
+/* Print "-V" output: "glow-NAME VERSION". */
+void glow_version(void);
+
+#endif
