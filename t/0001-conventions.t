@@ -1,0 +1,49 @@
+#!/bin/sh
+# SPDX-License-Identifier: ISC
+# Conventions every program follows (glow(7)): -V, -h, a bad option exits 2
+# with the usage, a man page that lints, and the one exit-status table.
+. "${0%/*}/lib.sh"
+
+progs=
+for p in "$GLOW_SRC"/bin/glow-*; do
+	n=${p##*/}
+	n=${n%.c}
+	case " $progs " in *" $n "*) ;; *) progs="$progs $n" ;; esac
+done
+
+for n in $progs; do
+	test_expect_success "$n -V prints its name and version" "
+		$n -V >out &&
+		grep -q '^$n [0-9][0-9.]*\$' out
+	"
+	test_expect_success "$n -h prints the usage and exits 0" "
+		$n -h >out 2>err &&
+		grep -q 'usage: $n' out
+	"
+	test_expect_success "$n rejects an unknown option with status 2" "
+		test_expect_code 2 $n -Z >out 2>err &&
+		grep -q 'usage: $n' err &&
+		test ! -s out
+	"
+	test_expect_success "$n has a man page" "
+		test -f '$GLOW_SRC/man/$n.1'
+	"
+done
+
+if command -v mandoc >/dev/null 2>&1; then
+	test_expect_success 'every man page is lint-clean' '
+		mandoc -Tlint -W warning "$GLOW_SRC"/man/*.[1-8] >lint 2>&1;
+		test ! -s lint || { cat lint; false; }
+	'
+else
+	test_skip 'every man page is lint-clean' 'mandoc not installed'
+fi
+
+test_expect_success 'glow(7) has the exit-status table 0, 1, 2' '
+	sed -n "/^\.Sh EXIT STATUS/,/^\.Sh/p" "$GLOW_SRC/man/glow.7" >table &&
+	grep -q "^\.It 0" table &&
+	grep -q "^\.It 1" table &&
+	grep -q "^\.It 2" table
+'
+
+test_done
