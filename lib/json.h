@@ -33,12 +33,20 @@
 
 #include <stddef.h>
 
-/* jsmn is used as a single header; only json.c holds its code. */
+/*
+ * jsmn is used as a single header; only json.c holds its code.  Here only
+ * the types are wanted: declared static (JSMN_STATIC) but never defined,
+ * jsmn's functions would draw gcc's -Wunused-function at the end of every
+ * file that includes this one, so they are declared extern instead.
+ */
 #define JSMN_HEADER
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wunused-function"
+#ifdef JSMN_STATIC
+#undef JSMN_STATIC
 #include <jsmn.h>
-#pragma GCC diagnostic pop
+#define JSMN_STATIC 1
+#else
+#include <jsmn.h>
+#endif
 #undef JSMN_HEADER
 
 #include "buf.h"
@@ -76,7 +84,7 @@ enum glow_json_type glow_json_type(const struct glow_json *doc, int i);
 int glow_json_first(const struct glow_json *doc, int i);
 /* The next sibling of token i (the next key, for a key); -1 if none. */
 int glow_json_next(const struct glow_json *doc, int i);
-/* Number of members of an object, or elements of an array. */
+/* Number of members of an object, or elements of an array; -1 if neither. */
 int glow_json_size(const struct glow_json *doc, int i);
 /* The value of key in object obj (the last one, if repeated); -1 if none. */
 int glow_json_get(const struct glow_json *doc, int obj, const char *key);
@@ -99,13 +107,19 @@ char *glow_json_strdup(const struct glow_json *doc, int i);
 /* An integer number (no fraction or exponent) in range: 0, else -1. */
 int glow_json_int(const struct glow_json *doc, int i, long long *v);
 
-/* Writing. */
+/* Writing.  Nothing is checked but the nesting: glow_jw_object() and
+ * glow_jw_array() deeper than GLOW_JW_MAXDEPTH, or glow_jw_end() with
+ * nothing open, set out->failed (glow_jw_value() has no such limit). */
+#define GLOW_JW_MAXDEPTH 1024
+
 struct glow_jw {
 	struct glow_buf *out;
 	int indent;             /* 0: compact; n: n spaces per level */
 	int depth;
 	int pending_key;        /* a key was written; its value comes next */
 	int empty;              /* the innermost container has no member yet */
+	/* bit d: the container at depth d is an array (for glow_jw_end) */
+	unsigned char arrays[GLOW_JW_MAXDEPTH / 8];
 };
 
 void glow_jw_init(struct glow_jw *w, struct glow_buf *out, int indent);
