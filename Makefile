@@ -12,7 +12,9 @@ B        ?= build
 
 CC       ?= cc
 CFLAGS   ?= -O2 -g -Wall -Wextra -Wshadow -Wstrict-prototypes -Wno-unused-parameter
-CPPFLAGS += -Ilib -D_DEFAULT_SOURCE -D_GNU_SOURCE -DGLOW_VERSION='"$(VERSION)"' \
+# override: flags given on the command line (make static passes its include
+# directory this way) come first, and glow's own are still added.
+override CPPFLAGS += -Ilib -D_DEFAULT_SOURCE -D_GNU_SOURCE -DGLOW_VERSION='"$(VERSION)"' \
             -DJSMN_STATIC -DJSMN_STRICT -DJSMN_PARENT_LINKS
 LDLIBS   ?= -lcurl -lbearssl
 

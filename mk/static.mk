@@ -1,5 +1,12 @@
 # SPDX-License-Identifier: ISC
-# make static: filled in by the static-build work (see mk/static.sh).
+# make static: fully static programs in build/static/bin, linked with musl
+# against BearSSL and a minimal libcurl built from Debian's source packages
+# (see mk/static.sh; everything is cached under build/static).
 static:
-	@echo "make static: not yet" >&2; exit 2
-.PHONY: static
+	MAKE='$(MAKE)' sh mk/static.sh all
+
+# Start the static build from nothing (drops the cached sources too).
+clean-static:
+	rm -rf build/static
+
+.PHONY: static clean-static
