@@ -1,0 +1,146 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * progress.h: the progress of record, derived from a snapshot of signals.
+ *
+ * Pure: a snapshot (one JSON object per learner, as glow-progress fetch
+ * prints it and glow-progress(1) documents it) goes in, a status, the
+ * evidence for it and the time of the latest signal come out.  No I/O, no
+ * clock, no locale: the same snapshot gives the same answer in every run.
+ *
+ * The rules (SPEC.md, "Progress of record"), with the choices glow makes
+ * where the specification is silent:
+ *
+ * - Text signals `ack` and `day1-complete`: the word, ASCII
+ *   case-insensitive, in a comment body as a standalone token: the byte
+ *   before and the byte after it (if any) are not [a-z0-9-] after ASCII
+ *   case folding.  So "ack!", "Ack." and "(ACK)" count; "acknowledge",
+ *   "ack-ed", "xack" and "day1-completed" do not.  Only comments written
+ *   by the learner count (the author's login equals github_handle, ASCII
+ *   case-insensitive); a comment with no recorded author counts too, so
+ *   hand-written snapshots work.  Why: a facilitator's "reply ack when
+ *   ready" must not acknowledge for the learner.
+ * - Labels, ASCII case-insensitive and exact: `acked`, `day1-complete`,
+ *   `day2-released` count on any issue or pull request of the learner's
+ *   repository, open or closed; `needs-info` counts only on an open one
+ *   (or in the snapshot's top-level `labels`), so it clears both when the
+ *   label is removed and when its issue is closed.
+ * - Completed challenges: an issue (not a pull request) that is closed,
+ *   not closed as `not_planned`, whose title names a challenge; or an
+ *   issue that names a challenge and that a *merged* pull request's body
+ *   closes with a closing keyword.  A title names challenge N when it
+ *   holds the word `challenge` (ASCII case-insensitive, not preceded by a
+ *   letter or digit), one or more blanks, then the digits of N (at most
+ *   nine); the first such mention counts.  Closing keywords: close,
+ *   closes, closed, fix, fixes, fixed, resolve, resolves, resolved (ASCII
+ *   case-insensitive, standalone as above), one or more blanks, `#`, the
+ *   digits (not followed by a letter, digit or `_`).  "fix: #12",
+ *   "closes#12", "Fixes owner/repo#12" and issue URLs do not count.  A
+ *   reference to a number that is not an issue of the snapshot, or to an
+ *   issue whose title names no challenge, completes nothing.
+ * - Status, first match wins: needs-info label; day2-released label;
+ *   day1-complete (label or word) or path `day2-only`; acked (label or
+ *   word) or a completed challenge; else awaiting-ack.
+ * - last_signal_at: the latest timestamp among the signals considered:
+ *   the learner's comments (created_at, every one of them, since every
+ *   one is read for words), the completed challenge issues (closed_at) and
+ *   the merged pull requests that completed one (merged_at).  Labels carry
+ *   no time in GitHub's issue listing and add none.  Timestamps must be
+ *   ISO-8601 UTC (YYYY-MM-DDTHH:MM:SS[.fff]Z); others are ignored for this
+ *   (the signal itself still counts).  None: empty string.
+ *
+ * Status order for glow-progress apply: awaiting-ack < active-day1 <
+ * day1-complete < day2-released; needs-info is a flag state outside the
+ * order (see glow_progress_may_move()).
+ */
+#ifndef GLOW_PROGRESS_H
+#define GLOW_PROGRESS_H
+
+#include <stddef.h>
+
+#include "json.h"
+
+enum glow_progress_status {
+	GLOW_PROGRESS_AWAITING_ACK = 0,
+	GLOW_PROGRESS_ACTIVE_DAY1,
+	GLOW_PROGRESS_DAY1_COMPLETE,
+	GLOW_PROGRESS_DAY2_RELEASED,
+	GLOW_PROGRESS_NEEDS_INFO
+};
+
+/* "awaiting-ack", ...; NULL for a value out of range. */
+const char *glow_progress_status_name(int status);
+/* The status named by s[0..n) (exact, lower case), or -1. */
+int glow_progress_status_parse(const char *s, size_t n);
+
+/*
+ * May a learner's recorded status `from` be replaced by the derived status
+ * `to`?  1 if yes, 0 if that would move the learner backwards.  needs-info
+ * may be entered from any state and left to any state (the label was
+ * removed: the derived status is what the signals say now).  An unknown
+ * `from` (-1) may always be replaced.
+ */
+int glow_progress_may_move(int from, int to);
+
+/* Signals, as bits of glow_progress.signals, in order of precedence. */
+enum {
+	GLOW_SIG_NEEDS_INFO_LABEL = 1 << 0,
+	GLOW_SIG_DAY2_LABEL = 1 << 1,
+	GLOW_SIG_DAY1_LABEL = 1 << 2,
+	GLOW_SIG_DAY1_WORD = 1 << 3,
+	GLOW_SIG_DAY2_ONLY_PATH = 1 << 4,
+	GLOW_SIG_ACKED_LABEL = 1 << 5,
+	GLOW_SIG_ACK_WORD = 1 << 6,
+	GLOW_SIG_CHALLENGE = 1 << 7
+};
+#define GLOW_SIG_COUNT 8
+/* "label:needs-info", "comment:ack", "challenge", ... for one bit. */
+const char *glow_progress_signal_name(unsigned bit);
+
+struct glow_progress {
+	char *key;              /* the learner's key (owned) */
+	int status;             /* enum glow_progress_status */
+	unsigned signals;       /* every GLOW_SIG_* present */
+	unsigned rule;          /* the GLOW_SIG_* bit that decided; 0: none */
+	char last_signal_at[40];        /* "" when there is none */
+	long *challenges;       /* completed challenge numbers, ascending, */
+	size_t nchallenges;     /* unique (owned) */
+};
+
+/*
+ * Derive progress from the snapshot object at token obj of doc.  Returns
+ * 0, or -1 with *why set to a static reason (the snapshot is malformed, or
+ * memory ran out).  The key is the snapshot's "key", or else made from
+ * github_handle and cohort_id by the roster rule (lower-cased handle
+ * without '@', "@@", trimmed cohort).  Free the result with
+ * glow_progress_free() in either case.
+ */
+int glow_progress_derive(const struct glow_json *doc, int obj,
+    struct glow_progress *out, const char **why);
+void glow_progress_free(struct glow_progress *p);
+
+/*
+ * Write p as the derive output object:
+ *   {"key":K,"status":S,"last_signal_at":T|null,
+ *    "evidence":{"rule":R|null,"signals":[...],"challenges":[N,...]}}
+ */
+void glow_progress_write(struct glow_jw *w, const struct glow_progress *p);
+
+/* The rule's pieces, exposed for tests and for other programs. */
+
+/* Is word (lower case) in text[0..n) as a standalone token? */
+int glow_progress_has_token(const char *text, size_t n, const char *word);
+/* The challenge number a title names, or -1. */
+long glow_progress_challenge(const char *title, size_t n);
+/*
+ * Find the issue numbers a pull request body closes.  Stores up to max of
+ * them in refs, in order of appearance, and returns how many there are
+ * (which may be more than max).
+ */
+size_t glow_progress_closing_refs(const char *body, size_t n, long *refs,
+    size_t max);
+/* Is s[0..n) a timestamp last_signal_at accepts? */
+int glow_progress_is_timestamp(const char *s, size_t n);
+/* Compare two accepted timestamps: <0, 0, >0. */
+int glow_progress_timecmp(const char *a, const char *b);
+
+#endif
