@@ -215,7 +215,7 @@ deps() {
 
 programs() {
 	say "building the programs (musl, static)"
-	$MAKE --no-print-directory B="${S#"$top"/}" CC=musl-gcc \
+	$MAKE --no-print-directory -j"$jobs" B="${S#"$top"/}" CC=musl-gcc \
 	    CPPFLAGS="-I$SYS/include" \
 	    CFLAGS="$OPT -Wall -Wextra -Wno-unused-parameter" \
 	    LDFLAGS="-static -s -Wl,--gc-sections -L$SYS/lib" \
