@@ -95,7 +95,9 @@ pem_key(br_pem_decoder_context *pc, struct der *d, const char *pem, size_t len,
 		if ((r = pem_push(pc, d, pem + i, j - i, saw_public)) != 0)
 			return r;
 	}
-	return pem_push(pc, d, "\n", 1, saw_public);
+	if ((r = pem_push(pc, d, "\n", 1, saw_public)) != 0)
+		return r;
+	return d->capture ? -1 : 0;    /* a key begun but never ended */
 }
 
 static enum glow_crypto_err
@@ -436,7 +438,7 @@ glow_crypto_strerror(enum glow_crypto_err e)
 	case GLOW_CRYPTO_NO_KEY:
 		return "no PEM private key found (expected BEGIN RSA PRIVATE KEY or BEGIN PRIVATE KEY)";
 	case GLOW_CRYPTO_BAD_PEM:
-		return "the PEM text is damaged (bad armour or base64)";
+		return "the PEM text is damaged or cut short";
 	case GLOW_CRYPTO_ENCRYPTED:
 		return "the key is encrypted; GitHub App keys are not, export it without a passphrase";
 	case GLOW_CRYPTO_NOT_RSA:

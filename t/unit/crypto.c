@@ -626,7 +626,7 @@ test_pem(void)
 	is_int(load(&key, "-----BEGIN RSA PRIVATE KEY-----\nMIIEowIBAAKCAQEA\n"
 	    "-----END RSA PRIVATE KEY-----\n"), GLOW_CRYPTO_BAD_KEY, "truncated DER: damaged key");
 	is_int(load(&key, "-----BEGIN RSA PRIVATE KEY-----\nMIIEowIBAAKCAQEA\n"),
-	    GLOW_CRYPTO_NO_KEY, "no END line: no key");
+	    GLOW_CRYPTO_BAD_PEM, "no END line: damaged PEM");
 
 	/* Offsets from `openssl asn1parse` of the fixture (1192 bytes of DER). */
 	text = damaged(1192 - 100);
