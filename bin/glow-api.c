@@ -1,0 +1,381 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * glow-api: one authenticated GitHub REST call, like `gh api`, or a batch
+ * of calls (one process, so pacing spans them).  The behaviour (retries,
+ * limits, pacing, cache) is lib/github.h's.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+
+#include "buf.h"
+#include "diag.h"
+#include "fsio.h"
+#include "github.h"
+#include "json.h"
+#include "secret.h"
+
+#define MAX_INPUT ((size_t)64 << 20)
+
+static struct glow_gh gh;
+static int verbose;
+
+static void
+usage(FILE *f, int status)
+{
+	fprintf(f, "usage: glow-api [-ipv] [-X method] [-H accept] [-c cachedir] "
+	    "[-t tokenfile] path\n"
+	    "       glow-api -b [-v] [-c cachedir] [-t tokenfile]\n");
+	exit(status);
+}
+
+static void
+on_trace(void *arg, const char *line)
+{
+	(void)arg;
+	fprintf(stderr, "%s: %s\n", glow_progname, line);
+}
+
+static void
+report(void)
+{
+	const struct glow_gh_stats *s = &gh.stats;
+
+	if (verbose)
+		fprintf(stderr, "%s: requests=%ld retries=%ld not_modified=%ld "
+		    "limited=%ld wait_limit=%.1f wait_backoff=%.1f wait_pace=%.1f\n",
+		    glow_progname, s->requests, s->retries, s->not_modified,
+		    s->limited, s->wait_limit, s->wait_backoff, s->wait_pace);
+}
+
+/* The token: -t FILE (raw, or JSON with "token"), else the environment. */
+static void
+load_token(const char *file, struct glow_buf *token)
+{
+	static const char *names[] = { "GLOW_TOKEN", "GH_TOKEN", "GITHUB_TOKEN" };
+	struct glow_buf raw = GLOW_BUF_INIT;
+	const char *v;
+	size_t i;
+
+	if (file) {
+		if (glow_read_file(file, &raw, 1 << 20) < 0)
+			glow_die(GLOW_EXIT_ERR, "cannot read token file '%s':", file);
+		if (glow_gh_token_parse(raw.p ? raw.p : "", raw.len, token) < 0) {
+			glow_buf_wipe(&raw);
+			glow_die(GLOW_EXIT_ERR, "cannot read token file '%s': "
+			    "no token in it", file);
+		}
+		glow_buf_wipe(&raw);
+		return;
+	}
+	for (i = 0; i < sizeof names / sizeof *names; i++)
+		if ((v = getenv(names[i])) && *v) {
+			if (glow_gh_token_parse(v, strlen(v), token) < 0)
+				glow_die(GLOW_EXIT_ERR, "cannot use token '%s': "
+				    "it holds white space or control characters", names[i]);
+			return;
+		}
+	glow_die(GLOW_EXIT_ERR, "no token: set GLOW_TOKEN, GH_TOKEN or "
+	    "GITHUB_TOKEN, or give -t FILE");
+}
+
+static int
+mutating(const char *m)
+{
+	return strcmp(m, "GET") != 0 && strcmp(m, "HEAD") != 0;
+}
+
+static const char *
+method_arg(const char *s)
+{
+	static char m[16];
+	size_t i;
+
+	for (i = 0; s[i] && i < sizeof m - 1; i++)
+		m[i] = (char)(s[i] >= 'a' && s[i] <= 'z' ? s[i] - 32 : s[i]);
+	m[i] = '\0';
+	if (strcmp(m, "GET") && strcmp(m, "HEAD") && strcmp(m, "POST") &&
+	    strcmp(m, "PATCH") && strcmp(m, "PUT") && strcmp(m, "DELETE"))
+		return NULL;
+	return m;
+}
+
+/*
+ * Turn the outcome of one call into a diagnostic and an exit status:
+ * 0 success, 1 an HTTP error, 2 authentication refused (401) or no usable
+ * answer.
+ */
+static int
+outcome(enum glow_gh_err e, const char *method, const char *path,
+    const struct glow_gh_resp *r)
+{
+	struct glow_buf msg = GLOW_BUF_INIT;
+	int status;
+
+	if (e == GLOW_GH_OK)
+		return GLOW_EXIT_OK;
+	if (e == GLOW_GH_HTTP || (e == GLOW_GH_LIMITED && r->status)) {
+		glow_gh_message(r, &msg);
+		if (e == GLOW_GH_LIMITED) {
+			glow_warn("%s '%s': %s: %ld %s", method, path,
+			    glow_gh_strerror(e), r->status, msg.p);
+			status = GLOW_EXIT_ERR;
+		} else if (r->status == 401) {
+			glow_warn("%s '%s': authentication refused: %ld %s",
+			    method, path, r->status, msg.p);
+			status = GLOW_EXIT_ERR;
+		} else {
+			glow_warn("%s '%s': %ld %s", method, path, r->status, msg.p);
+			status = GLOW_EXIT_NO;
+		}
+		glow_buf_free(&msg);
+		return status;
+	}
+	glow_warn("%s '%s': %s", method, path, glow_gh_strerror(e));
+	return GLOW_EXIT_ERR;
+}
+
+static void
+write_out(const void *p, size_t n)
+{
+	if (n && glow_write_all(STDOUT_FILENO, p, n) < 0)
+		glow_die(GLOW_EXIT_ERR, "cannot write 'stdout':");
+}
+
+/* The body as received, with a final newline for JSON. */
+static void
+print_body(const struct glow_buf *b, const char *type)
+{
+	if (!b->len)
+		return;
+	write_out(b->p, b->len);
+	if (b->p[b->len - 1] != '\n' && strstr(type, "json"))
+		write_out("\n", 1);
+}
+
+static int
+one_call(const char *method, const char *path, int paginate, int include)
+{
+	struct glow_buf in = GLOW_BUF_INIT, out = GLOW_BUF_INIT;
+	struct glow_json doc;
+	struct glow_json_error jerr;
+	struct glow_gh_resp r;
+	enum glow_gh_err e;
+	int status, pages = 0;
+
+	if (mutating(method) && !isatty(STDIN_FILENO)) {
+		if (glow_read_fd(STDIN_FILENO, &in, MAX_INPUT) < 0)
+			glow_die(GLOW_EXIT_ERR, "cannot read body 'stdin':");
+		if (in.len) {
+			if (glow_json_parse(&doc, in.p, in.len, &jerr) < 0)
+				glow_die(GLOW_EXIT_ERR, "invalid JSON body 'stdin': "
+				    "offset %zu: %s", jerr.offset, jerr.reason);
+			glow_json_free(&doc);
+		}
+	}
+	glow_gh_resp_init(&r);
+	if (paginate) {
+		if (strcmp(method, "GET") != 0)
+			glow_die(GLOW_EXIT_ERR, "cannot paginate '%s': only GET "
+			    "lists have pages", method);
+		e = glow_gh_paginate(&gh, path, NULL, 1, &out, &pages, &r);
+		if (verbose)
+			glow_warn("pages=%d", pages);
+		if (e == GLOW_GH_OK) {
+			glow_buf_addc(&out, '\n');
+			write_out(out.p, out.len);
+		} else if (e == GLOW_GH_HTTP)
+			print_body(&r.body, r.content_type);
+	} else {
+		e = glow_gh_request(&gh, method, path, in.p, in.len, &r);
+		if (include && r.status)
+			write_out(r.headers.p, r.headers.len);
+		if (e == GLOW_GH_OK || e == GLOW_GH_HTTP)
+			print_body(&r.body, r.content_type);
+	}
+	status = outcome(e, method, path, &r);
+	glow_gh_resp_free(&r);
+	glow_buf_free(&in);
+	glow_buf_free(&out);
+	return status;
+}
+
+/*
+ * Batch: JSON Lines on stdin, each {"method":..., "path":..., "body":...,
+ * "accept":..., "paginate":true}; one line out per call, {"method",
+ * "path", "status", "body"}, the body as JSON when it is JSON, else a
+ * string.  Every line is checked before the first request is made.
+ */
+static int
+batch(void)
+{
+	struct glow_buf in = GLOW_BUF_INIT, out = GLOW_BUF_INIT, body = GLOW_BUF_INIT;
+	struct glow_json doc, rdoc;
+	struct glow_json_error jerr;
+	struct glow_gh_resp r;
+	struct glow_jw w;
+	enum glow_gh_err e;
+	char *line, *end, *method, *path, *accept;
+	const char *m;
+	size_t lineno, pass;
+	int worst = GLOW_EXIT_OK, t, s, paginate, pages;
+
+	if (glow_read_fd(STDIN_FILENO, &in, MAX_INPUT) < 0)
+		glow_die(GLOW_EXIT_ERR, "cannot read batch 'stdin':");
+	glow_gh_resp_init(&r);
+	for (pass = 0; pass < 2; pass++) {
+		lineno = 0;
+		for (line = in.p; line && line < in.p + in.len; line = end + 1) {
+			if (!(end = memchr(line, '\n', (size_t)(in.p + in.len - line))))
+				end = in.p + in.len;
+			lineno++;
+			if (end == line)
+				continue;
+			if (glow_json_parse(&doc, line, (size_t)(end - line), &jerr) < 0)
+				glow_die(GLOW_EXIT_ERR, "invalid batch line '%zu': "
+				    "offset %zu: %s", lineno, jerr.offset, jerr.reason);
+			method = glow_json_strdup(&doc, glow_json_get(&doc, 0, "method"));
+			path = glow_json_strdup(&doc, glow_json_get(&doc, 0, "path"));
+			accept = glow_json_strdup(&doc, glow_json_get(&doc, 0, "accept"));
+			m = method_arg(method ? method : "GET");
+			paginate = glow_json_type(&doc, glow_json_get(&doc, 0,
+			    "paginate")) == GLOW_JSON_TRUE;
+			if (glow_json_type(&doc, 0) != GLOW_JSON_OBJECT || !path || !m ||
+			    (paginate && strcmp(m, "GET") != 0) ||
+			    (accept && strpbrk(accept, "\r\n")))
+				glow_die(GLOW_EXIT_ERR, "invalid batch line '%zu': want "
+				    "{\"method\", \"path\", \"body\", \"accept\", "
+				    "\"paginate\"}", lineno);
+			if (pass == 1) {
+				glow_buf_reset(&body);
+				if ((t = glow_json_get(&doc, 0, "body")) >= 0 &&
+				    glow_json_type(&doc, t) != GLOW_JSON_NULL) {
+					glow_jw_init(&w, &body, 0);
+					glow_jw_value(&w, &doc, t);
+				}
+				gh.accept = accept;
+				glow_buf_reset(&out);
+				if (paginate)
+					e = glow_gh_paginate(&gh, path, NULL, 1, &out,
+					    &pages, &r);
+				else
+					e = glow_gh_request(&gh, m, path, body.p,
+					    body.len, &r);
+				gh.accept = NULL;
+				s = outcome(e, m, path, &r);
+				if (s == GLOW_EXIT_ERR) {
+					report();
+					exit(s);
+				}
+				if (s > worst)
+					worst = s;
+				if (paginate && e == GLOW_GH_OK) {
+					glow_buf_free(&r.body);
+					r.body = out;
+					out = (struct glow_buf)GLOW_BUF_INIT;
+					strcpy(r.content_type, "application/json");
+				}
+				glow_buf_reset(&out);
+				glow_jw_init(&w, &out, 0);
+				glow_jw_object(&w);
+				glow_jw_key(&w, "method");
+				glow_jw_str(&w, m);
+				glow_jw_key(&w, "path");
+				glow_jw_str(&w, path);
+				glow_jw_key(&w, "status");
+				glow_jw_int(&w, r.status);
+				glow_jw_key(&w, "body");
+				if (!r.body.len)
+					glow_jw_null(&w);
+				else if (glow_json_parse(&rdoc, r.body.p, r.body.len,
+				    &jerr) == 0) {
+					glow_jw_value(&w, &rdoc, 0);
+					glow_json_free(&rdoc);
+				} else
+					glow_jw_strn(&w, r.body.p, r.body.len);
+				glow_jw_end(&w);
+				glow_buf_addc(&out, '\n');
+				if (out.failed)
+					glow_die(GLOW_EXIT_ERR, "cannot write 'stdout': "
+					    "out of memory");
+				write_out(out.p, out.len);
+			}
+			free(method);
+			free(path);
+			free(accept);
+			glow_json_free(&doc);
+			if (end == in.p + in.len)
+				break;
+		}
+	}
+	glow_gh_resp_free(&r);
+	glow_buf_free(&in);
+	glow_buf_free(&out);
+	glow_buf_free(&body);
+	return worst;
+}
+
+int
+main(int argc, char *argv[])
+{
+	struct glow_buf token = GLOW_BUF_INIT;
+	const char *method = "GET", *accept = NULL, *cache = NULL, *tokfile = NULL;
+	enum glow_gh_err e;
+	int c, paginate = 0, include = 0, batchmode = 0, status;
+
+	glow_setprogname(argv[0]);
+	while ((c = getopt(argc, argv, "bc:hH:ipt:vVX:")) != -1) {
+		switch (c) {
+		case 'b': batchmode = 1; break;
+		case 'c': cache = optarg; break;
+		case 'h': usage(stdout, GLOW_EXIT_OK); break;
+		case 'H':
+			accept = optarg;
+			if (strncasecmp(accept, "accept:", 7) == 0)
+				accept += 7;
+			while (*accept == ' ')
+				accept++;
+			if (!*accept || strpbrk(accept, "\r\n"))
+				glow_die(GLOW_EXIT_ERR, "bad media type '%s'", optarg);
+			break;
+		case 'i': include = 1; break;
+		case 'p': paginate = 1; break;
+		case 't': tokfile = optarg; break;
+		case 'v': verbose = 1; break;
+		case 'V': glow_version(); return GLOW_EXIT_OK;
+		case 'X':
+			if (!(method = method_arg(optarg)))
+				glow_die(GLOW_EXIT_ERR, "bad method '%s'", optarg);
+			break;
+		default: usage(stderr, GLOW_EXIT_ERR);
+		}
+	}
+	argc -= optind;
+	argv += optind;
+	if (batchmode ? argc != 0 : argc != 1)
+		usage(stderr, GLOW_EXIT_ERR);
+	if ((e = glow_gh_init(&gh)) != GLOW_GH_OK)
+		glow_die(GLOW_EXIT_ERR, "cannot start 'libcurl': %s", glow_gh_strerror(e));
+	if ((e = glow_gh_env(&gh)) != GLOW_GH_OK)
+		glow_die(GLOW_EXIT_ERR, "cannot use the environment: %s",
+		    glow_gh_strerror(e));
+	load_token(tokfile, &token);
+	gh.token = token.p;
+	gh.accept = accept;
+	if (cache)
+		gh.cache_dir = cache;
+	if (verbose) {
+		gh.trace = on_trace;
+		gh.trace_arg = NULL;
+	}
+	if (batchmode)
+		status = batch();
+	else
+		status = one_call(method, argv[0], paginate, include);
+	report();
+	glow_buf_wipe(&token);
+	glow_gh_free(&gh);
+	return status;
+}
