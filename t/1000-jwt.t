@@ -166,8 +166,8 @@ test_expect_success 'a Client ID is accepted as iss' '
 
 if command -v npm >/dev/null 2>&1 && command -v node >/dev/null 2>&1 &&
    { test -f "$GLOW_BUILD/npm/node_modules/jose/package.json" ||
-     npm install --prefix "$GLOW_BUILD/npm" --no-audit --no-fund --silent jose \
-	>npm.log 2>&1; }; then
+     timeout 180 npm install --prefix "$GLOW_BUILD/npm" --no-audit --no-fund \
+	--silent jose >npm.log 2>&1; }; then
 	test_expect_success 'jose (an independent JWT library) verifies the token' '
 		glow-jwt -a 12345 -k key.pem >out &&
 		here=$PWD &&
