@@ -76,7 +76,18 @@ lint-man:
 deps:
 	@sh mk/deps.sh
 
-clean:
-	rm -rf $(B)/bin $(B)/lib $(B)/t $(B)/libglow.a build/asan build/trash
+# libFuzzer targets: t/fuzz/NAME.c becomes build/fuzz/NAME, with ASan and
+# UBSan.  Run one for two minutes, keeping its corpus and crashes in build:
+#   mkdir -p build/fuzz/corpus && build/fuzz/json -max_total_time=120 \
+#     -dict=t/fuzz/json.dict -artifact_prefix=build/fuzz/ build/fuzz/corpus
+FUZZFLAGS = -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+fuzz:
+	$(MAKE) B=build/fuzz CC=clang CFLAGS="$(FUZZFLAGS) -fsanitize=fuzzer-no-link" LDFLAGS= build/fuzz/libglow.a
+	for f in t/fuzz/*.c; do n=$${f##*/}; \
+	    clang $(CPPFLAGS) $(FUZZFLAGS) -fsanitize=fuzzer -o build/fuzz/$${n%.c} $$f build/fuzz/libglow.a $(LDLIBS) || exit 1; \
+	done
 
-.PHONY: all check check-asan check-valgrind install lint-man deps clean
+clean:
+	rm -rf $(B)/bin $(B)/lib $(B)/t $(B)/libglow.a build/asan build/fuzz build/trash
+
+.PHONY: all check check-asan check-valgrind install lint-man deps clean fuzz

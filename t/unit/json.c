@@ -169,28 +169,33 @@ test_cases(void)
 	}
 }
 
-/* Nesting: 10000 levels are fine, one more is refused at its bracket. */
+/* Nesting: 128 levels are fine, one more is refused at its bracket. */
 static void
 test_depth(void)
 {
 	struct glow_json doc;
 	struct glow_json_error err;
-	size_t n = 10001;
-	char *s = malloc(2 * n);
+	char s[2 * 129 + 8];
 	int r;
 
-	memset(s, '[', n);
-	memset(s + n, ']', n);
-	r = glow_json_parse(&doc, s + 1, 2 * n - 2, &err);
-	ok(r == 0 && doc.ntok == 10000, "10000 levels of nesting parse");
-	is_int(glow_json_type(&doc, 9999), GLOW_JSON_ARRAY, "  innermost is an array");
-	is_int(glow_json_size(&doc, 9999), 0, "  and empty");
+	memset(s, '[', 129);
+	memset(s + 129, ']', 129);
+	r = glow_json_parse(&doc, s + 1, 2 * 128, &err);
+	ok(r == 0 && doc.ntok == 128, "128 levels of nesting parse");
+	is_int(glow_json_type(&doc, 127), GLOW_JSON_ARRAY, "  innermost is an array");
+	is_int(glow_json_size(&doc, 127), 0, "  and empty");
 	glow_json_free(&doc);
-	r = glow_json_parse(&doc, s, 2 * n, &err);
-	ok(r == -1 && err.offset == 10000 &&
+	r = glow_json_parse(&doc, s, 2 * 129, &err);
+	ok(r == -1 && err.offset == 128 &&
 	    strcmp(err.reason, "nesting too deep") == 0,
-	    "10001 levels: nesting too deep at the 10001st bracket");
-	free(s);
+	    "129 levels: nesting too deep at the 129th bracket");
+	/* {"a":[[[...]]]} with 128 arrays under the object */
+	memcpy(s, "{\"a\":", 5);
+	memset(s + 5, '[', 128);
+	r = glow_json_parse(&doc, s, 5 + 128, &err);
+	ok(r == -1 && err.offset == 5 + 127 &&
+	    strcmp(err.reason, "nesting too deep") == 0,
+	    "129 levels under an object: nesting too deep");
 }
 
 static int
@@ -252,6 +257,19 @@ test_decode(void)
 		is_str(s, "caf\xc3\xa9", "strdup decodes");
 		free(s);
 		ok(glow_json_strdup(&doc, 3) == NULL, "strdup of a number is NULL");
+		glow_json_free(&doc);
+	}
+	/* Found by the fuzzer: "" left the buffer without its NUL. */
+	if (parse(&doc, "[\"\", \"caf\\u00e9\", 1]") == 0) {
+		b.len = 0;
+		glow_buf_add(&b, "xyz", 3);
+		b.len = 0;
+		is_int(glow_json_string(&doc, 1, &b), 0, "empty string decodes");
+		is_str(b.p, "", "  and the buffer is NUL-terminated");
+		glow_buf_free(&b);
+		s = glow_json_strdup(&doc, 1);
+		is_str(s, "", "strdup of an empty string is \"\"");
+		free(s);
 		is_int(glow_json_string(&doc, 3, &b), -1,
 		    "glow_json_string of a number is -1");
 		glow_buf_add(&b, "<", 1);
