@@ -222,7 +222,7 @@ programs() {
 	    LDLIBS="-lcurl -lbearssl" all
 	for p in "$S"/bin/glow-*; do
 		[ -f "$p" ] && head -c 4 "$p" | grep -q ELF || continue
-		printf 'static: %-28s %8d bytes\n' "${p#"$top"/}" \
+		printf 'static: %-32s %8d bytes\n' "${p#"$top"/}" \
 		    "$(wc -c <"$p")" >&2
 	done
 }

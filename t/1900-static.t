@@ -58,10 +58,22 @@ if [ -z "$chroot_cmd" ]; then
 fi
 ROOT=$TRASH/root
 
+# The App key: the simulator's test App when there is a simulator.
+have_sim=
+if [ -r "$T_DIR/sim.sh" ] && command -v python3 >/dev/null 2>&1; then
+	. "$T_DIR/sim.sh"
+	have_sim=1
+fi
+
 test_expect_success 'set up an empty tree holding only the static programs and a key' '
 	mkdir -p root/bin &&
 	for n in $progs; do cp "$SB/$n" root/bin/ || return 1; done &&
-	openssl genrsa -out root/app.pem 2048 2>/dev/null &&
+	if test -n "$have_sim"
+	then
+		cp "$(sim_app_key)" root/app.pem
+	else
+		openssl genrsa -out root/app.pem 2048 2>/dev/null
+	fi &&
 	openssl rsa -in root/app.pem -pubout -out app.pub 2>/dev/null &&
 	test ! -e root/etc && test ! -e root/dev && test ! -e root/lib &&
 	test ! -e root/usr && test ! -e root/tmp
@@ -78,19 +90,18 @@ test_expect_success 'static glow-jwt mints a verifiable JWT in the empty tree' '
 	openssl dgst -sha256 -verify app.pub -signature sig signed
 '
 
-# The HTTPS half needs the simulator and a program that calls GitHub.
-https='static glow-api calls the simulator over HTTPS from the empty tree'
-if ! [ -r "$T_DIR/sim.sh" ] || ! command -v python3 >/dev/null 2>&1; then
+# The HTTPS half needs the simulator and the programs that call GitHub.
+https='static glow-jwt, glow-token and glow-api reach the simulator over HTTPS from the empty tree'
+if [ -z "$have_sim" ]; then
 	test_skip "$https" 'no simulator (t/sim.sh)'
 	test_done
 fi
 case " $progs " in
-*" glow-api "*) ;;
-*)	test_skip "$https" 'no static glow-api'
+*" glow-api "*" glow-token "*) ;;
+*)	test_skip "$https" 'no static glow-api or glow-token'
 	test_done ;;
 esac
 
-. "$T_DIR/sim.sh"
 sim_config_default >sim.json
 sim_start sim.json --tls
 
@@ -99,13 +110,37 @@ test_expect_success 'the simulator serves HTTPS on localhost (BearSSL verifies a
 	test -r "$SSL_CERT_FILE"
 '
 
-test_expect_success "$https" '
+# in_root PROGRAM ARG...: PROGRAM run in the empty tree with no environment
+# but the simulator's URL, the CA file and $root_token as GLOW_TOKEN.
+root_token=
+in_root() {
+	env -i GITHUB_API_URL="$SIM_URL" SSL_CERT_FILE=/ca.pem \
+	    ${root_token:+GLOW_TOKEN="$root_token"} $chroot_cmd "$ROOT" "$@"
+}
+
+test_expect_success 'static glow-api GETs a repository with the static token' '
 	cp "$SSL_CERT_FILE" root/ca.pem &&
-	env -i GLOW_TOKEN=ghp_statictoken GITHUB_API_URL="$SIM_URL" \
-	    SSL_CERT_FILE=/ca.pem \
-	    $chroot_cmd "$ROOT" /bin/glow-api /repos/glow-org/learning-room-template \
-	    >repo.json &&
+	root_token=ghp_statictoken &&
+	in_root /bin/glow-api /repos/glow-org/learning-room-template >repo.json &&
 	test "$(json_get repo.json .full_name)" = glow-org/learning-room-template
+'
+
+test_expect_success 'without the CA file the static program refuses the server' '
+	test_must_fail env -i GITHUB_API_URL="$SIM_URL" GLOW_TOKEN=ghp_statictoken \
+	    $chroot_cmd "$ROOT" /bin/glow-api /repos/glow-org/admin >out 2>err &&
+	test ! -s out &&
+	test_grep "certificate" err
+'
+
+test_expect_success "$https" '
+	in_root /bin/glow-jwt -a 1001 -k /app.pem >jwt.json &&
+	in_root /bin/glow-token -i 42 <jwt.json >token.json &&
+	token=$(json_get token.json .token) &&
+	test "$(json_get token.json .installation_id)" = 42 &&
+	root_token=$token &&
+	in_root /bin/glow-api /repos/glow-org/learning-room-template >repo.json &&
+	test "$(json_get repo.json .full_name)" = glow-org/learning-room-template &&
+	test "$(sim_count POST "^/app/installations/42/access_tokens$")" = 1
 '
 
 test_expect_success 'the empty tree is still empty but for what was put there' '
