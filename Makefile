@@ -54,6 +54,10 @@ check: all $(UNITS)
 	GLOW_BIN=$(CURDIR)/$(B)/bin GLOW_BUILD=$(CURDIR)/$(B) \
 	    prove -j2 -e '' $(PROVEFLAGS) $(UNITS) t/[0-9]*.t
 
+# The README's first command: glow against the bundled GitHub simulator.
+demo: all
+	GLOW_BIN=$(CURDIR)/$(B)/bin sh examples/demo.sh
+
 # The whole suite under AddressSanitizer and UndefinedBehaviorSanitizer.
 SANFLAGS = -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 check-asan:
@@ -90,4 +94,4 @@ fuzz:
 clean:
 	rm -rf $(B)/bin $(B)/lib $(B)/t $(B)/libglow.a build/asan build/fuzz build/trash
 
-.PHONY: all check check-asan check-valgrind install lint-man deps clean fuzz
+.PHONY: all demo check check-asan check-valgrind install lint-man deps clean fuzz
