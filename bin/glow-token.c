@@ -95,11 +95,19 @@ jwt_refused(const char *what, const struct glow_gh_resp *r)
 
 	glow_gh_message(r, &msg);
 	if (strstr(msg.p, "'Issued at'") || strstr(msg.p, "'Expiration time'") ||
-	    strstr(msg.p, "iat") || strstr(msg.p, "exp"))
+	    strstr(msg.p, "('iat')") || strstr(msg.p, "('exp')"))
 		glow_die(GLOW_EXIT_ERR, "%s: the App JWT was refused (%s): check "
 		    "this machine's clock", what, msg.p);
 	glow_die(GLOW_EXIT_ERR, "%s: the App JWT was refused: check the App ID "
 	    "and key (%s)", what, msg.p);
+}
+
+/* GitHub's 404 for a JWT whose iss is no App. */
+static int
+unknown_app(enum glow_gh_err e, const struct glow_gh_resp *r)
+{
+	return e == GLOW_GH_HTTP && r->status == 404 && r->body.p &&
+	    strstr(r->body.p, "Integration not found");
 }
 
 static void __attribute__((noreturn))
@@ -109,6 +117,9 @@ request_failed(const char *what, enum glow_gh_err e, const struct glow_gh_resp *
 
 	if (e == GLOW_GH_HTTP && r->status == 401)
 		jwt_refused(what, r);
+	if (unknown_app(e, r))
+		glow_die(GLOW_EXIT_ERR, "%s: the App JWT was refused: no App has "
+		    "this ID: check the App ID and key", what);
 	if (e == GLOW_GH_HTTP || (e == GLOW_GH_LIMITED && r->status)) {
 		glow_gh_message(r, &msg);
 		glow_die(GLOW_EXIT_ERR, "%s: %ld %s", what, r->status, msg.p);
@@ -116,22 +127,35 @@ request_failed(const char *what, enum glow_gh_err e, const struct glow_gh_resp *
 	glow_die(GLOW_EXIT_ERR, "%s: %s", what, glow_gh_strerror(e));
 }
 
-/* "login (Type), ..." of every installation of the App. */
+/* Every installation of the App: all pages of /app/installations. */
 static void
-installed_on(struct glow_buf *out)
+list_installations(struct glow_buf *list)
 {
-	struct glow_buf list = GLOW_BUF_INIT;
 	struct glow_gh_resp r;
-	struct glow_json doc;
-	struct glow_json_error jerr;
-	int v, acct, n = 0;
 	enum glow_gh_err e;
 
 	glow_gh_resp_init(&r);
-	e = glow_gh_paginate(&gh, "/app/installations", NULL, 1, &list, NULL, &r);
+	e = glow_gh_paginate(&gh, "/app/installations", NULL, 1, list, NULL, &r);
 	if (e != GLOW_GH_OK)
 		request_failed("cannot list installations '/app/installations'", e, &r);
-	if (glow_json_parse(&doc, list.p, list.len, &jerr) == 0) {
+	glow_gh_resp_free(&r);
+}
+
+/* "login (Type, id N), ..." of every installation in list (or fetched). */
+static void
+installed_on(struct glow_buf *out, const struct glow_buf *given)
+{
+	struct glow_buf fetched = GLOW_BUF_INIT;
+	const struct glow_buf *list = given;
+	struct glow_json doc;
+	struct glow_json_error jerr;
+	int v, acct, n = 0;
+
+	if (!list) {
+		list_installations(&fetched);
+		list = &fetched;
+	}
+	if (glow_json_parse(&doc, list->p, list->len, &jerr) == 0) {
 		for (v = glow_json_first(&doc, 0); v >= 0; v = glow_json_next(&doc, v)) {
 			acct = glow_json_get(&doc, v, "account");
 			if (n++)
@@ -140,7 +164,6 @@ installed_on(struct glow_buf *out)
 			glow_buf_adds(out, " (");
 			glow_json_string(&doc, glow_json_get(&doc, acct, "type"), out);
 			glow_buf_adds(out, ", id ");
-			glow_buf_add(out, "", 0);
 			{
 				size_t len;
 				const char *id = glow_json_raw(&doc,
@@ -154,8 +177,7 @@ installed_on(struct glow_buf *out)
 	}
 	if (!n)
 		glow_buf_adds(out, "nowhere");
-	glow_gh_resp_free(&r);
-	glow_buf_free(&list);
+	glow_buf_free(&fetched);
 }
 
 static void __attribute__((noreturn))
@@ -163,7 +185,7 @@ not_installed(const char *owner)
 {
 	struct glow_buf where = GLOW_BUF_INIT;
 
-	installed_on(&where);
+	installed_on(&where, NULL);
 	glow_die(GLOW_EXIT_ERR, "cannot find installation '%s': the App is not "
 	    "installed there; it is installed on: %s", owner, where.p);
 }
@@ -254,17 +276,12 @@ static long long
 discover_only(void)
 {
 	struct glow_buf list = GLOW_BUF_INIT, where = GLOW_BUF_INIT;
-	struct glow_gh_resp r;
 	struct glow_json doc;
 	struct glow_json_error jerr;
-	enum glow_gh_err e;
 	long long id = -1;
 	int n;
 
-	glow_gh_resp_init(&r);
-	e = glow_gh_paginate(&gh, "/app/installations", NULL, 1, &list, NULL, &r);
-	if (e != GLOW_GH_OK)
-		request_failed("cannot list installations '/app/installations'", e, &r);
+	list_installations(&list);
 	if (glow_json_parse(&doc, list.p, list.len, &jerr) < 0)
 		glow_die(GLOW_EXIT_ERR, "cannot list installations "
 		    "'/app/installations': %s", glow_gh_strerror(GLOW_GH_JSON));
@@ -273,17 +290,16 @@ discover_only(void)
 	    "id"), &id) < 0)
 		id = -1;
 	glow_json_free(&doc);
-	glow_gh_resp_free(&r);
-	glow_buf_free(&list);
 	if (n == 0)
 		glow_die(GLOW_EXIT_ERR, "cannot find installation '/app/installations': "
 		    "the App is not installed anywhere");
 	if (n > 1) {
-		installed_on(&where);
+		installed_on(&where, &list);
 		glow_die(GLOW_EXIT_ERR, "cannot choose installation "
 		    "'/app/installations': the App is installed on %d accounts: %s; "
 		    "give -i, -o or -r", n, where.p);
 	}
+	glow_buf_free(&list);
 	if (id <= 0)
 		glow_die(GLOW_EXIT_ERR, "cannot find installation '/app/installations': "
 		    "the answer has no installation id");
@@ -516,10 +532,10 @@ main(int argc, char *argv[])
 	glow_buf_printf(&what, "cannot get a token for installation '%lld'", id);
 	glow_gh_resp_init(&r);
 	e = glow_gh_request(&gh, "POST", path.p, body.p, body.len, &r);
-	if (e == GLOW_GH_HTTP && r.status == 404) {
+	if (e == GLOW_GH_HTTP && r.status == 404 && !unknown_app(e, &r)) {
 		struct glow_buf where = GLOW_BUF_INIT;
 
-		installed_on(&where);
+		installed_on(&where, NULL);
 		glow_die(GLOW_EXIT_ERR, "%s: the App has no such installation: check "
 		    "the installation ID; the App is installed on: %s", what.p,
 		    where.p);
