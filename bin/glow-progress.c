@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "buf.h"
@@ -25,6 +26,12 @@
 #include "secret.h"
 
 #define MAX_INPUT ((size_t)1 << 30)
+/*
+ * fetch reads at most this many requests per second: GitHub's secondary
+ * limit allows 900 points (GETs) per minute per endpoint, and every
+ * learner costs one GET on each of two endpoints.  12/s is 720/min.
+ */
+#define READ_RATE 12.0
 
 static void
 usage(FILE *f, int status)
@@ -544,7 +551,7 @@ copy_user(struct glow_jw *w, const struct glow_json *doc, int obj)
 	if (glow_json_type(doc, u) == GLOW_JSON_STRING)
 		glow_jw_value(w, doc, u);
 	else
-		glow_jw_null(w);
+		glow_jw_str(w, "");     /* a deleted account: nobody's words */
 }
 
 static void
@@ -707,6 +714,31 @@ done:
 	return rc;
 }
 
+static double
+now_seconds(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/* Sleep so that the requests made since start keep to READ_RATE. */
+static void
+pace_reads(struct fetch_ctx *f, double start)
+{
+	double due = f->gh.stats.requests / READ_RATE * f->gh.wait_scale;
+	double late = due - (now_seconds() - start);
+	struct timespec ts;
+
+	if (late <= 0)
+		return;
+	ts.tv_sec = (time_t)late;
+	ts.tv_nsec = (long)((late - (double)ts.tv_sec) * 1e9);
+	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
+		;
+}
+
 static void
 read_token(const char *tokenfile, struct glow_buf *token)
 {
@@ -746,6 +778,7 @@ cmd_fetch(int argc, char **argv)
 	enum glow_gh_err e;
 	size_t i, n, total = 0, done = 0;
 	long before, before304;
+	double start;
 	int c, failed = 0;
 	char repo[256];
 
@@ -805,6 +838,7 @@ cmd_fetch(int argc, char **argv)
 		    glow_roster_get(&r, i, GLOW_RF_REPO, &f.scratch, &n))
 			total++;
 	}
+	start = now_seconds();
 	for (i = 0; i < r.nlearner; i++) {
 		v = glow_roster_get(&r, i, GLOW_RF_STATE, &f.scratch, &n);
 		if (!v || !((n == 11 && !memcmp(v, "provisioned", 11)) ||
@@ -813,6 +847,7 @@ cmd_fetch(int argc, char **argv)
 		if (!(v = glow_roster_get(&r, i, GLOW_RF_REPO, &f.scratch, &n)))
 			continue;
 		snprintf(repo, sizeof repo, "%.*s", (int)n, v);
+		pace_reads(&f, start);
 		done++;
 		before = f.gh.stats.requests;
 		before304 = f.gh.stats.not_modified;

@@ -225,6 +225,14 @@ test_expect_success 'fetch: the token from a file (glow-token JSON)' '
 	test "$(jq -r .key s | wc -l)" = 2
 '
 
+test_expect_success 'fetch: reads are paced to 12 requests a second' '
+	t0=$(date +%s%N) &&
+	GLOW_WAIT_SCALE=1 glow-progress fetch -f roster.json >s 2>err &&
+	t1=$(date +%s%N) &&
+	test_grep "^fetch: 2 learners, 5 requests" err &&
+	test $(( (t1 - t0) / 1000000 )) -ge 160
+'
+
 test_expect_success 'fetch: roster from stdin or as the operand' '
 	glow-progress fetch <roster.json >s1 2>/dev/null &&
 	glow-progress fetch roster.json >s2 2>/dev/null &&
