@@ -107,7 +107,9 @@ weak ETag and answer If-None-Match with 304)
     GET    /orgs/{o}/repos, /users/{u}/repos
     GET    /repos/{o}/{r}   DELETE /repos/{o}/{r}
     POST   /repos/{o}/{r}/generate      (201 + Location; 422 clash / not a
-           template; content after template_delay)
+           template; content after template_delay; "private" defaults to
+           false and "owner" to the template's owner, as on GitHub; needs
+           an installation on that owner with administration write)
     GET|PUT|DELETE /repos/{o}/{r}/contents/{path}   (?ref=; raw media type)
     GET    /repos/{o}/{r}/git/ref/heads/{b}, /git/refs/heads[/{b}],
            /git/trees/{sha|branch}[?recursive=1], /git/commits/{sha},
@@ -138,8 +140,9 @@ CONTROL API (no authentication, never logged, never limited)
            first), "status":502, "retry_after":2, "delay":1.5, "body":"..."}
            K: status (answer "status", default 502), reset (RST without an
            answer; note libcurl silently resends once on a reused
-           connection, so that counts two requests), truncate (part of the
-           status line, then RST: never resent), slow (sleep "delay", default
+           connection, so that counts two requests), truncate (200 headers
+           promising 4096 bytes, a few body bytes, then RST: libcurl never
+           resends it; curl exits 18 or 56), slow (sleep "delay", default
            1, then answer normally), secondary (403 secondary-limit message,
            retry-after if given), secondary429 (same with 429), primary (403,
            x-ratelimit-remaining 0, reset now+retry_after (default 60)),
@@ -1443,7 +1446,7 @@ class Sim:
         files = commit["files"]
         path = path.strip("/")
         if path in files:
-            accept = ctx.headers.get("Accept", "")
+            accept = ", ".join(ctx.headers.get_all("Accept") or [])
             if "raw" in accept:
                 return 200, files[path], [("Content-Type", "application/vnd.github.raw")]
             return 200, self.file_obj(ctx, repo, path, files[path]), []
@@ -1458,6 +1461,8 @@ class Sim:
                 else:
                     entries[head] = data
         if not entries:
+            if not path:
+                return 200, [], []
             raise not_found()
         out = []
         for n in sorted(entries):
@@ -1934,7 +1939,7 @@ class Sim:
     def r_pull(self, ctx, owner, name, number):
         repo = self.get_repo(ctx, owner, name)
         iss = self.get_pull(repo, number)
-        accept = ctx.headers.get("Accept", "")
+        accept = ", ".join(ctx.headers.get_all("Accept") or [])
         if "diff" in accept or "patch" in accept:
             files = iss["pull"]["files"]
             if len(files) > 300:
@@ -2350,7 +2355,8 @@ class Handler(BaseHTTPRequestHandler):
                 entry["status"] = 0
                 sim_log(sim, entry)
                 if fault["kind"] == "truncate":
-                    self.wfile.write(b"HTTP/1.1 2")
+                    self.wfile.write(b"HTTP/1.1 200 OK\r\nContent-Type: application/json; "
+                                     b"charset=utf-8\r\nContent-Length: 4096\r\n\r\n{\"id\":")
                 self.reset()
                 return
             if fault["kind"] != "slow":

@@ -14,8 +14,9 @@
 # Call sim_start at the top level of the script: it exports SIM_PORT,
 # SIM_URL and GITHUB_API_URL (and, with --tls, SSL_CERT_FILE and
 # CURL_CA_BUNDLE) and registers its own stop with test_at_exit.  A
-# simulator started inside a test body lives until that body ends.
-# sim_start again replaces the running simulator (new state, new port).
+# simulator started inside a test body lives until that body ends (the
+# outer one keeps running; the body sees the new one).  To replace the
+# simulator at the top level, sim_stop first.
 #
 #   sim_app_key             path of the test App's private key (PKCS#1 PEM,
 #                           made once per script); apps 1001 and 1002 of the
@@ -103,7 +104,6 @@ sim_start() {
 	sim_config=$1
 	sim_tls=
 	[ "${2:-}" = --tls ] && sim_tls=1
-	sim_stop
 	rm -f "$SIM_DIR/port"
 	if [ -n "$sim_tls" ]; then
 		sim_tls_files || { echo "sim_start: cannot make the test CA" >&2; return 1; }
@@ -186,7 +186,10 @@ sim_jwt() {
 
 sim_token() {
 	sim_j=$(sim_jwt) || return 1
-	printf 'Authorization: Bearer %s\n' "$sim_j" |
-	curl -sS --fail-with-body -X POST -H @- -H 'Accept: application/vnd.github+json' \
-		"$SIM_URL/app/installations/${1:-42}/access_tokens" | jq -er .token
+	sim_r=$(printf 'Authorization: Bearer %s\n' "$sim_j" |
+		curl -sS -X POST -H @- -H 'Accept: application/vnd.github+json' \
+		"$SIM_URL/app/installations/${1:-42}/access_tokens") || return 1
+	printf '%s\n' "$sim_r" | jq -er .token 2>/dev/null && return 0
+	echo "sim_token: no token: $sim_r" >&2
+	return 1
 }
