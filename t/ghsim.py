@@ -2301,8 +2301,8 @@ class Handler(BaseHTTPRequestHandler):
                 with sim.lock:
                     status, obj = sim.control(self.command, path, split.query,
                                               raw.decode("utf-8", "replace"))
-                self.send_all(status, [("Content-Type", "application/json; charset=utf-8")],
-                              jdump(obj) if obj is not None else b"")
+                    data = jdump(obj) if obj is not None else b""
+                self.send_all(status, [("Content-Type", "application/json; charset=utf-8")], data)
                 return
             self.api(sim, t0, path, split.query, raw)
         except (BrokenPipeError, ConnectionResetError):
