@@ -47,6 +47,14 @@ out_write(const struct glow_buf *b)
 		glow_die(GLOW_EXIT_ERR, "cannot write 'stdout':");
 }
 
+/* The roster (a view of it) to stdout, streamed. */
+static void
+out_fd(struct glow_roster *r, int view, const unsigned char *keep)
+{
+	if (glow_roster_write_fd(r, STDOUT_FILENO, view, keep, now) < 0)
+		glow_die(GLOW_EXIT_ERR, "cannot write 'stdout':");
+}
+
 /* Every problem, one line each, in one write. */
 static void
 print_problems(const char *what, const struct glow_roster *r)
@@ -116,7 +124,7 @@ edit(const char *file, int flags, glow_roster_edit_fn *fn, void *arg)
 {
 	struct glow_roster r;
 	struct glow_roster_status st;
-	struct glow_buf text = GLOW_BUF_INIT, out = GLOW_BUF_INIT;
+	struct glow_buf text = GLOW_BUF_INIT;
 
 	if (!file) {
 		load("-", &text, &r);
@@ -126,10 +134,7 @@ edit(const char *file, int flags, glow_roster_edit_fn *fn, void *arg)
 			print_problems("the edit would make the roster invalid", &r);
 			exit(GLOW_EXIT_NO);
 		}
-		if (glow_roster_write(&r, &out, GLOW_ROSTER_CANONICAL, NULL, now) < 0)
-			glow_die(GLOW_EXIT_ERR, "cannot write 'stdout': out of memory");
-		out_write(&out);
-		glow_buf_free(&out);
+		out_fd(&r, GLOW_ROSTER_CANONICAL, NULL);
 		glow_buf_free(&text);
 		glow_roster_free(&r);
 		return 0;
@@ -516,7 +521,6 @@ cmd_select(const char *path, const struct filter *f, int whole)
 	struct glow_buf text = GLOW_BUF_INIT, out = GLOW_BUF_INIT;
 	struct glow_buf scratch = GLOW_BUF_INIT;
 	unsigned char *keep;
-	struct glow_jw w;
 	size_t i;
 
 	load(path, &text, &r);
@@ -525,19 +529,7 @@ cmd_select(const char *path, const struct filter *f, int whole)
 		glow_die(GLOW_EXIT_ERR, "cannot select: out of memory");
 	for (i = 0; i < r.nlearner; i++)
 		keep[i] = (unsigned char)matches(&r, i, f, &scratch);
-	if (whole) {
-		glow_roster_write(&r, &out, GLOW_ROSTER_CANONICAL, keep, now);
-	} else {
-		glow_buf_reserve(&out, text.len / 2 + 4096);
-		glow_jw_init(&w, &out, 2);
-		glow_jw_array(&w);
-		for (i = 0; i < r.nlearner; i++)
-			if (keep[i])
-				glow_roster_write_learner(&r, i, &w, GLOW_ROSTER_CANONICAL);
-		glow_jw_end(&w);
-		glow_buf_addc(&out, '\n');
-	}
-	out_write(&out);
+	out_fd(&r, whole ? GLOW_ROSTER_CANONICAL : GLOW_ROSTER_LEARNERS, keep);
 	free(keep);
 	glow_buf_free(&scratch);
 	glow_buf_free(&out);
@@ -647,13 +639,10 @@ static int
 cmd_view(const char *path, int view)
 {
 	struct glow_roster r;
-	struct glow_buf text = GLOW_BUF_INIT, out = GLOW_BUF_INIT;
+	struct glow_buf text = GLOW_BUF_INIT;
 
 	load(path, &text, &r);
-	if (glow_roster_write(&r, &out, view, NULL, now) < 0)
-		glow_die(GLOW_EXIT_ERR, "cannot write 'stdout': out of memory");
-	out_write(&out);
-	glow_buf_free(&out);
+	out_fd(&r, view, NULL);
 	glow_buf_free(&text);
 	glow_roster_free(&r);
 	return GLOW_EXIT_OK;

@@ -1352,6 +1352,68 @@ write_trimmed(struct glow_jw *w, const struct slot *sl, int f,
 	glow_jw_strn(w, s, n);
 }
 
+/*
+ * The writer's member step for a known field name, in one append: what
+ * glow_jw_key() does (JSON.stringify's layout), without a call per byte.
+ * Known field names need no escaping.
+ */
+static void
+put_key(struct glow_jw *w, int f)
+{
+	struct glow_buf *b = w->out;
+	size_t ind = (size_t)w->indent * (size_t)w->depth, n = field_len[f];
+	char *p;
+
+	if (glow_buf_reserve(b, n + ind + 8) < 0)
+		return;
+	p = b->p + b->len;
+	if (!w->empty)
+		*p++ = ',';
+	w->empty = 0;
+	if (w->indent) {
+		*p++ = '\n';
+		memset(p, ' ', ind);
+		p += ind;
+	}
+	*p++ = '"';
+	memcpy(p, glow_roster_field_name[f], n);
+	p += n;
+	*p++ = '"';
+	*p++ = ':';
+	if (w->indent)
+		*p++ = ' ';
+	b->len = (size_t)(p - b->p);
+	b->p[b->len] = '\0';
+	w->pending_key = 1;
+}
+
+/* A member's value: a literal or a string without escapes is copied as
+ * it is (it is already in canonical form); others go through the writer. */
+static void
+put_value(struct glow_jw *w, const struct glow_json *doc, int t)
+{
+	const jsmntok_t *tk = &doc->tok[t];
+	const char *raw = doc->text + tk->start;
+	size_t n = (size_t)(tk->end - tk->start);
+	struct glow_buf *b = w->out;
+
+	if (tk->type == JSMN_PRIMITIVE) {
+		w->pending_key = 0;
+		glow_buf_add(b, raw, n);
+	} else if (tk->type == JSMN_STRING && !memchr(raw, '\\', n)) {
+		w->pending_key = 0;
+		if (glow_buf_reserve(b, n + 2) < 0)
+			return;
+		b->p[b->len] = '"';
+		memcpy(b->p + b->len + 1, raw, n);
+		b->p[b->len + 1 + n] = '"';
+		b->len += n + 2;
+		b->p[b->len] = '\0';
+	} else {
+		glow_jw_value(w, doc, t);
+	}
+}
+
 static void
 write_fields(struct glow_jw *w, const struct fields *fs, int view,
     struct glow_buf *scratch)
@@ -1365,7 +1427,7 @@ write_fields(struct glow_jw *w, const struct fields *fs, int view,
 		if (view == GLOW_ROSTER_PUBLIC && !public_field[f])
 			continue;
 		sl = &fs->slot[f];
-		glow_jw_key(w, glow_roster_field_name[f]);
+		put_key(w, f);
 		if (f == GLOW_RF_HANDLE || f == GLOW_RF_COHORT) {
 			if (sl->tok < 0 && !sl->lit)
 				glow_jw_null(w);
@@ -1374,7 +1436,7 @@ write_fields(struct glow_jw *w, const struct fields *fs, int view,
 		} else if (sl->lit) {
 			glow_jw_str(w, sl->lit);
 		} else if (sl->tok >= 0) {
-			glow_jw_value(w, sl->doc, sl->tok);
+			put_value(w, sl->doc, sl->tok);
 		} else if (f == GLOW_RF_PATH) {
 			glow_jw_str(w, glow_roster_paths[0]);
 		} else if (f == GLOW_RF_STATE) {
@@ -1452,8 +1514,20 @@ write_cohort(struct glow_jw *w, const struct glow_roster_cohort *c, int view,
 	glow_jw_end(w);
 }
 
-int
-glow_roster_write(struct glow_roster *r, struct glow_buf *out, int view,
+/* Hand out's bytes to fd once there are many: memory stays small. */
+static int
+flush(struct glow_buf *out, int fd, size_t over)
+{
+	if (fd < 0 || out->len < over || out->failed)
+		return 0;
+	if (glow_write_all(fd, out->p, out->len) < 0)
+		return -1;
+	out->len = 0;
+	return 0;
+}
+
+static int
+write_roster(struct glow_roster *r, struct glow_buf *out, int fd, int view,
     const unsigned char *keep, const char *now)
 {
 	struct glow_jw w;
@@ -1461,6 +1535,7 @@ glow_roster_write(struct glow_roster *r, struct glow_buf *out, int view,
 	struct glow_buf scratch = GLOW_BUF_INIT;
 	char clock[25];
 	size_t i;
+	int rc = 0;
 
 	memset(&fs, 0, sizeof fs);
 	glow_roster_sort(r);
@@ -1471,10 +1546,15 @@ glow_roster_write(struct glow_roster *r, struct glow_buf *out, int view,
 		}
 		snprintf(r->generated_at, sizeof r->generated_at, "%s", now);
 	}
-	/* about the size of the input: one allocation, not twenty */
+	/* one allocation, not twenty */
 	if (!out->p)
-		glow_buf_reserve(out, r->doc.len + r->doc.len / 8 + 4096);
+		glow_buf_reserve(out, fd >= 0 ? (1 << 20) + 65536 :
+		    r->doc.len + r->doc.len / 8 + 4096);
 	glow_jw_init(&w, out, 2);
+	if (view == GLOW_ROSTER_LEARNERS) {
+		glow_jw_array(&w);
+		goto learners;
+	}
 	glow_jw_object(&w);
 	glow_jw_key(&w, "version");
 	glow_jw_int(&w, 1);
@@ -1487,17 +1567,23 @@ glow_roster_write(struct glow_roster *r, struct glow_buf *out, int view,
 	glow_jw_end(&w);
 	glow_jw_key(&w, "learners");
 	glow_jw_array(&w);
-	for (i = 0; i < r->nlearner; i++)
+learners:
+	for (i = 0; i < r->nlearner && rc == 0; i++) {
 		if (!keep || keep[i])
-			write_learner(&r->learner[i], &w, view, &fs, &scratch);
+			write_learner(&r->learner[i], &w,
+			    view == GLOW_ROSTER_PUBLIC ? view : GLOW_ROSTER_CANONICAL,
+			    &fs, &scratch);
+		rc = flush(out, fd, 1 << 20);
+	}
 	glow_jw_end(&w);
-	if (view != GLOW_ROSTER_PUBLIC) {
+	if (view == GLOW_ROSTER_CANONICAL) {
 		for (i = 0; i < r->nextra; i++) {
 			write_key_of(&w, &r->doc, r->extra[i], &scratch);
 			glow_jw_value(&w, &r->doc, r->extra[i] + 1);
 		}
 	}
-	glow_jw_end(&w);
+	if (view != GLOW_ROSTER_LEARNERS)
+		glow_jw_end(&w);
 	glow_buf_addc(out, '\n');
 	free(fs.unk);
 	glow_buf_free(&scratch);
@@ -1505,7 +1591,27 @@ glow_roster_write(struct glow_roster *r, struct glow_buf *out, int view,
 		errno = ENOMEM;
 		return -1;
 	}
-	return 0;
+	if (rc == 0)
+		rc = flush(out, fd, 0);
+	return rc;
+}
+
+int
+glow_roster_write(struct glow_roster *r, struct glow_buf *out, int view,
+    const unsigned char *keep, const char *now)
+{
+	return write_roster(r, out, -1, view, keep, now);
+}
+
+int
+glow_roster_write_fd(struct glow_roster *r, int fd, int view,
+    const unsigned char *keep, const char *now)
+{
+	struct glow_buf out = GLOW_BUF_INIT;
+	int rc = write_roster(r, &out, fd, view, keep, now);
+
+	glow_buf_free(&out);
+	return rc;
 }
 
 /* Reading one field. */

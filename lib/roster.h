@@ -228,7 +228,8 @@ int glow_roster_cohort_ensure(struct glow_roster *r, const char *id,
  * key; every learner field written, defaults filled).  GLOW_ROSTER_PUBLIC:
  * the redacted view: version, generated_at, cohorts with cohort_id and
  * label only, learners with github_handle, cohort_id, path,
- * provision_state and status only.  keep, if not NULL, selects learners by
+ * provision_state and status only.  GLOW_ROSTER_LEARNERS: only the JSON
+ * array of learners (as glow-roster select prints it).  keep, if not NULL, selects learners by
  * index (keep[i] != 0).
  *
  * generated_at: kept unless the content changed since loading (r->dirty)
@@ -237,7 +238,12 @@ int glow_roster_cohort_ensure(struct glow_roster *r, const char *id,
  */
 #define GLOW_ROSTER_CANONICAL 0
 #define GLOW_ROSTER_PUBLIC 1
+#define GLOW_ROSTER_LEARNERS 2  /* only the array of learners, canonical */
 int glow_roster_write(struct glow_roster *r, struct glow_buf *out, int view,
+    const unsigned char *keep, const char *now);
+/* The same, written to fd in pieces of about 1 MiB (memory stays small);
+ * -1 with errno if writing failed. */
+int glow_roster_write_fd(struct glow_roster *r, int fd, int view,
     const unsigned char *keep, const char *now);
 /* Write learner i as one value with w (for arrays of learners). */
 void glow_roster_write_learner(const struct glow_roster *r, size_t i,
