@@ -294,7 +294,11 @@ test_expect_success 'contents: base64 with a newline every 60 characters, blob s
 	awk "length(\$0) > 60 { bad = 1 } END { exit bad }" b64 &&
 	test "$(head -n 1 b64 | wc -c)" = 61 &&
 	base64 -d b64 >file &&
-	test "$(jq -r .sha out)" = "$(printf "blob %d\\0" $(wc -c <file) | cat - file | sha1sum | cut -c1-40)"
+	sha=$(jq -r .sha out) &&
+	test "$sha" = "$(printf "blob %d\\0" $(wc -c <file) | cat - file | sha1sum | cut -c1-40)" &&
+	gh GET /repos/glow-org/learning-room-template/git/blobs/$sha && code_is 200 &&
+	jq -r .content out | base64 -d >blob &&
+	test_cmp file blob
 '
 
 test_expect_success 'a directory lists its entries; the tree lists every file' '
@@ -430,7 +434,12 @@ test_expect_success 'issues: create, comment, label, filter by state and labels'
 	ghb PATCH /repos/glow-org/enrollment/issues/$n "{\"state\":\"closed\"}" && code_is 200 &&
 	gh GET /repos/glow-org/enrollment/issues && test "$(jq length out)" = 0 &&
 	gh GET "/repos/glow-org/enrollment/issues?state=closed" && test "$(jq length out)" = 1 &&
-	gh GET /repos/glow-org/enrollment/issues/$n/comments && test "$(jq -r ".[0].body" out)" = ack
+	gh GET /repos/glow-org/enrollment/issues/$n/comments && test "$(jq -r ".[0].body" out)" = ack &&
+	cid=$(jq -r ".[0].id" out) &&
+	ghb PATCH /repos/glow-org/enrollment/issues/comments/$cid "{\"body\":\"ack again\"}" &&
+	code_is 200 &&
+	gh GET /repos/glow-org/enrollment/issues/comments/$cid && code_is 200 &&
+	test "$(jq -r .body out)" = "ack again"
 '
 
 test_expect_success 'pull requests appear in the issues list with a pull_request key' '

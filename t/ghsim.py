@@ -120,6 +120,7 @@ weak ETag and answer If-None-Match with 304)
     GET    /repos/{o}/{r}/invitations   DELETE /repos/{o}/{r}/invitations/{id}
     GET|POST /repos/{o}/{r}/issues   GET|PATCH /repos/{o}/{r}/issues/{n}
     GET|POST /repos/{o}/{r}/issues/{n}/comments   GET /repos/{o}/{r}/issues/comments
+    GET|PATCH /repos/{o}/{r}/issues/comments/{id}   GET .../git/blobs/{sha}
     GET|POST|PUT /repos/{o}/{r}/issues/{n}/labels  DELETE .../labels/{name}
     GET    /repos/{o}/{r}/pulls, /pulls/{n} (Accept ...diff: the diff, 406
            above 300 files), /pulls/{n}/files (at most 3000)
@@ -967,6 +968,7 @@ class Sim:
             ("GET", R + r"/git/refs/(.+)", self.r_git_refs, "token", False),
             ("GET", R + r"/git/trees/([^/]+)", self.r_git_tree, "token", False),
             ("GET", R + r"/git/commits/([0-9a-f]{40})", self.r_git_commit, "token", False),
+            ("GET", R + r"/git/blobs/([0-9a-f]{40})", self.r_git_blob, "token", False),
             ("GET", R + r"/commits", self.r_commits, "token", False),
             ("GET", R + r"/commits/([^/]+)", self.r_commit, "token", False),
             ("GET", R + r"/branches", self.r_branches, "token", False),
@@ -980,6 +982,8 @@ class Sim:
             ("GET", R + r"/issues", self.r_issues, "token", False),
             ("POST", R + r"/issues", self.r_issue_create, "token", True),
             ("GET", R + r"/issues/comments", self.r_repo_comments, "token", False),
+            ("GET", R + r"/issues/comments/(\d+)", self.r_comment_get, "token", False),
+            ("PATCH", R + r"/issues/comments/(\d+)", self.r_comment_patch, "token", False),
             ("GET", R + r"/issues/(\d+)", self.r_issue_get, "token", False),
             ("PATCH", R + r"/issues/(\d+)", self.r_issue_patch, "token", False),
             ("GET", R + r"/issues/(\d+)/comments", self.r_comments, "token", False),
@@ -1183,7 +1187,7 @@ class Sim:
                 "html_url": "%s/%s/issues/%d#issuecomment-%d" % (GITHUB, repo.full_name, iss["number"], c["id"]),
                 "issue_url": "%s/repos/%s/issues/%d" % (ctx.base, repo.full_name, iss["number"]),
                 "user": c["user"].obj(ctx.base), "created_at": iso(c["created"]),
-                "updated_at": iso(c["created"]), "author_association": "NONE", "body": c["body"]}
+                "updated_at": iso(c.get("updated", c["created"])), "author_association": "NONE", "body": c["body"]}
 
     def invitation_obj(self, ctx, repo, inv):
         return {"id": inv["id"], "node_id": "RI_%d" % inv["id"],
@@ -1602,6 +1606,17 @@ class Sim:
                      "url": "%s/repos/%s/git/trees/%s" % (ctx.base, repo.full_name, tree_sha),
                      "tree": out, "truncated": False}, []
 
+    def r_git_blob(self, ctx, owner, name, sha):
+        repo = self.get_repo(ctx, owner, name)
+        self.need_ready(repo, ctx, True)
+        for c in repo.commits.values():
+            for data in c["files"].values():
+                if git_blob_sha(data) == sha:
+                    return 200, {"sha": sha, "node_id": "B_%s" % sha[:12], "size": len(data),
+                                 "url": "%s/repos/%s/git/blobs/%s" % (ctx.base, repo.full_name, sha),
+                                 "content": b64_wrapped(data), "encoding": "base64"}, []
+        raise not_found()
+
     def r_git_commit(self, ctx, owner, name, sha):
         repo = self.get_repo(ctx, owner, name)
         self.need_ready(repo, ctx, True)
@@ -1857,6 +1872,31 @@ class Sim:
             items = [x for x in items if x[1]["created"] >= since]
         chunk, hdrs = self.paginate(ctx, items)
         return 200, [self.comment_obj(ctx, repo, i, c) for i, c in chunk], hdrs
+
+    def find_comment(self, repo, cid):
+        for iss in repo.issues:
+            if iss is None:
+                continue
+            for c in iss["comments"]:
+                if c["id"] == int(cid):
+                    return iss, c
+        raise not_found()
+
+    def r_comment_get(self, ctx, owner, name, cid):
+        repo = self.get_repo(ctx, owner, name)
+        iss, c = self.find_comment(repo, cid)
+        return 200, self.comment_obj(ctx, repo, iss, c), []
+
+    def r_comment_patch(self, ctx, owner, name, cid):
+        repo = self.get_repo(ctx, owner, name)
+        self.need_perm(ctx, repo, "issues", "write")
+        iss, c = self.find_comment(repo, cid)
+        body = ctx.body if isinstance(ctx.body, dict) else {}
+        if not isinstance(body.get("body"), str) or not body["body"]:
+            raise validation_failed("IssueComment", "body")
+        c["body"] = body["body"]
+        c["updated"] = ctx.now
+        return 200, self.comment_obj(ctx, repo, iss, c), []
 
     def add_comment(self, iss, user, text):
         c = {"id": self.next_id(), "user": user, "body": text, "created": self.now()}
