@@ -25,7 +25,7 @@ static int verbose;
 static void
 usage(FILE *f, int status)
 {
-	fprintf(f, "usage: glow-api [-ipv] [-X method] [-H accept] [-c cachedir] "
+	fprintf(f, "usage: glow-api [-inpv] [-X method] [-H accept] [-c cachedir] "
 	    "[-t tokenfile] path\n"
 	    "       glow-api -b [-v] [-c cachedir] [-t tokenfile]\n");
 	exit(status);
@@ -156,7 +156,8 @@ print_body(const struct glow_buf *b, const char *type)
 }
 
 static int
-one_call(const char *method, const char *path, int paginate, int include)
+one_call(const char *method, const char *path, int paginate, int include,
+    int nobody)
 {
 	struct glow_buf in = GLOW_BUF_INIT, out = GLOW_BUF_INIT;
 	struct glow_json doc;
@@ -165,7 +166,7 @@ one_call(const char *method, const char *path, int paginate, int include)
 	enum glow_gh_err e;
 	int status, pages = 0;
 
-	if (mutating(method) && !isatty(STDIN_FILENO)) {
+	if (mutating(method) && !nobody && !isatty(STDIN_FILENO)) {
 		if (glow_read_fd(STDIN_FILENO, &in, MAX_INPUT) < 0)
 			glow_die(GLOW_EXIT_ERR, "cannot read body 'stdin':");
 		if (in.len) {
@@ -323,10 +324,10 @@ main(int argc, char *argv[])
 	struct glow_buf token = GLOW_BUF_INIT;
 	const char *method = "GET", *accept = NULL, *cache = NULL, *tokfile = NULL;
 	enum glow_gh_err e;
-	int c, paginate = 0, include = 0, batchmode = 0, status;
+	int c, paginate = 0, include = 0, batchmode = 0, nobody = 0, status;
 
 	glow_setprogname(argv[0]);
-	while ((c = getopt(argc, argv, "bc:hH:ipt:vVX:")) != -1) {
+	while ((c = getopt(argc, argv, "bc:hH:inpt:vVX:")) != -1) {
 		switch (c) {
 		case 'b': batchmode = 1; break;
 		case 'c': cache = optarg; break;
@@ -341,6 +342,7 @@ main(int argc, char *argv[])
 				glow_die(GLOW_EXIT_ERR, "bad media type '%s'", optarg);
 			break;
 		case 'i': include = 1; break;
+		case 'n': nobody = 1; break;
 		case 'p': paginate = 1; break;
 		case 't': tokfile = optarg; break;
 		case 'v': verbose = 1; break;
@@ -373,7 +375,7 @@ main(int argc, char *argv[])
 	if (batchmode)
 		status = batch();
 	else
-		status = one_call(method, argv[0], paginate, include);
+		status = one_call(method, argv[0], paginate, include, nobody);
 	report();
 	glow_buf_wipe(&token);
 	glow_gh_free(&gh);

@@ -313,6 +313,15 @@ test_expect_success 'a write sends the JSON body from stdin' '
 	test "$(sim_requests | jq -r .body.title)" = hello
 '
 
+test_expect_success '-n sends no body and leaves stdin alone' '
+	clear &&
+	printf "alice\nbob\n" >users &&
+	while read u; do
+		glow-api -n -X PUT /repos/glow-org/admin/collaborators/$u >/dev/null || exit 1
+	done <users &&
+	test "$(sim_count PUT "/collaborators/")" = 2
+'
+
 test_expect_success 'a malformed JSON body is refused with its offset, no request' '
 	clear &&
 	printf "{\"title\":\"x\",}" >in &&
