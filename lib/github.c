@@ -19,7 +19,6 @@
 #include "fsio.h"
 #include "github.h"
 #include "json.h"
-#include "secret.h"
 
 #define API_VERSION "2022-11-28"
 #define DEFAULT_BASE "https://api.github.com"

@@ -86,8 +86,8 @@
  * If-None-Match; a 304 (which costs no primary rate limit) is answered from
  * the file with status 200 and resp.not_modified set.
  *
- * Thread safety: one context per thread.  glow_gh_global_init() is called
- * by glow_gh_init() and is not thread-safe (libcurl's global init).
+ * Thread safety: one context per thread; the first glow_gh_init() runs
+ * libcurl's global initialisation, which is not thread-safe.
  */
 #ifndef GLOW_GITHUB_H
 #define GLOW_GITHUB_H
