@@ -5,7 +5,8 @@
 static:
 	MAKE='$(MAKE)' sh mk/static.sh all
 
-# Start the static build from nothing (drops the cached sources too).
+# Start the static build from nothing: drops the cached sources too, so the
+# next make static fetches the distribution's current curl and BearSSL.
 clean-static:
 	rm -rf build/static
 

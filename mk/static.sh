@@ -96,6 +96,8 @@ fetch() {
 		{ cat "$A/update.log" >&2; die "apt-get source failed"; }
 	mv "$S"/src.tmp/* "$S/src/"
 	rmdir "$S/src.tmp"
+	# The package lists (20 MB) served their purpose.
+	rm -rf "$A/lists" "$A/cache"
 }
 
 dsc() { ls "$S"/src/"$1"_*.dsc | tail -n 1; }
