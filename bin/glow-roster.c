@@ -967,8 +967,12 @@ main(int argc, char **argv)
 	}
 	if (strcmp(cmd, "validate") == 0)
 		return cmd_validate(input);
-	if (strcmp(cmd, "select") == 0)
-		return cmd_select(input, &f, whole);
+	if (strcmp(cmd, "select") == 0) {
+		ch = cmd_select(input, &f, whole);
+		free(f.cohorts);
+		glow_buf_free(&f.keys);
+		return ch;
+	}
 	if (strcmp(cmd, "redact") == 0)
 		return cmd_view(input, GLOW_ROSTER_PUBLIC);
 	return cmd_stats(input, table);

@@ -1156,7 +1156,8 @@ glow_roster_validate(struct glow_roster *r)
 	}
 	for (i = 0; i < nrn; i++)
 		rn[i].s = names.p + rn[i].off;
-	qsort(rn, nrn, sizeof *rn, rname_cmp);
+	if (nrn > 1)
+		qsort(rn, nrn, sizeof *rn, rname_cmp);
 	for (i = 1; i < nrn; i++) {
 		const struct glow_roster_learner *a, *b;
 		size_t j = i - 1;
