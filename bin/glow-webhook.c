@@ -1,0 +1,642 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * glow-webhook: receive one GitHub webhook delivery, as a CGI program or
+ * from a raw HTTP request on stdin: verify its signature, drop it if seen
+ * before, and spool its envelope (lib/webhook.h) for glow-trigger.  With
+ * -e, make the same envelope inside GitHub Actions; with -m, print the
+ * metrics.
+ */
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "buf.h"
+#include "crypto.h"
+#include "diag.h"
+#include "fsio.h"
+#include "json.h"
+#include "secret.h"
+#include "webhook.h"
+
+static int raw_mode, verbose;
+static const char *spool, *state;
+static char seen_dir[PATH_MAX], counters[PATH_MAX], installs[PATH_MAX];
+static struct glow_buf secret_text = GLOW_BUF_INIT;
+static struct glow_webhook_secrets secrets;
+static const char *secret_problem;      /* why there is no secret */
+
+/* Rejection reasons, as the metrics' label values. */
+static const char *const reasons[] = { "malformed", "method", "headers",
+    "signature", "content_type", "length", "too_large", "truncated", "form",
+    "json" };
+static const char *const failures[] = { "configuration", "spool" };
+
+static void
+usage(FILE *f, int status)
+{
+	fprintf(f,
+	    "usage: glow-webhook [-rv] [-d spool] [-S statedir] [-s secretfile]\n"
+	    "       glow-webhook -e [-d spool]\n"
+	    "       glow-webhook -m [-d spool] [-S statedir]\n"
+	    "       glow-webhook -h | -V\n");
+	exit(status);
+}
+
+static const char *
+status_text(int status)
+{
+	switch (status) {
+	case 200: return "OK";
+	case 202: return "Accepted";
+	case 400: return "Bad Request";
+	case 401: return "Unauthorized";
+	case 405: return "Method Not Allowed";
+	case 411: return "Length Required";
+	case 413: return "Content Too Large";
+	case 415: return "Unsupported Media Type";
+	case 500: return "Internal Server Error";
+	default: return "Service Unavailable";
+	}
+}
+
+/*
+ * Answer the request: a CGI response (Status header) or a raw HTTP/1.1
+ * one, text/plain, the body one line.  extra is one more header or NULL.
+ * stdout is closed after it, so the server can finish the exchange while
+ * this process tidies up.
+ */
+static int
+respond(int status, const char *extra, const char *ctype,
+    const char *body, size_t n)
+{
+	struct glow_buf out = GLOW_BUF_INIT;
+
+	if (raw_mode)
+		glow_buf_printf(&out, "HTTP/1.1 %d %s\r\n", status,
+		    status_text(status));
+	else
+		glow_buf_printf(&out, "Status: %d %s\r\n", status,
+		    status_text(status));
+	glow_buf_printf(&out, "Content-Type: %s\r\nContent-Length: %zu\r\n"
+	    "Cache-Control: no-store\r\n", ctype, n);
+	if (extra)
+		glow_buf_printf(&out, "%s\r\n", extra);
+	if (raw_mode)
+		glow_buf_adds(&out, "Connection: close\r\n");
+	glow_buf_adds(&out, "\r\n");
+	glow_buf_add(&out, body, n);
+	if (!out.failed)
+		glow_write_all(STDOUT_FILENO, out.p, out.len);
+	glow_buf_free(&out);
+	close(STDOUT_FILENO);
+	return status < 300 ? GLOW_EXIT_OK : status < 500 ? GLOW_EXIT_NO :
+	    GLOW_EXIT_ERR;
+}
+
+static int
+reply(int status, const char *extra, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static int
+reply(int status, const char *extra, const char *fmt, ...)
+{
+	struct glow_buf b = GLOW_BUF_INIT;
+	va_list ap;
+	int rc;
+
+	va_start(ap, fmt);
+	glow_buf_vprintf(&b, fmt, ap);
+	va_end(ap);
+	glow_buf_addc(&b, '\n');
+	rc = respond(status, extra, "text/plain; charset=utf-8", b.p ? b.p : "",
+	    b.len);
+	glow_buf_free(&b);
+	return rc;
+}
+
+/* Count the request and its outcome; metrics never fail a delivery. */
+static void
+count(const char *outcome)
+{
+	const char *names[2] = { "glow_webhook_received_total", outcome };
+
+	if (!counters[0])
+		return;
+	if (glow_webhook_count(counters, names, outcome ? 2 : 1) < 0 &&
+	    verbose)
+		glow_warn("cannot count '%s':", counters);
+}
+
+static int
+reject(const char *delivery, int status, const char *reason,
+    const char *extra, const char *why)
+{
+	char name[64];
+
+	snprintf(name, sizeof name, "glow_webhook_rejected_total{reason=\"%s\"}",
+	    reason);
+	count(name);
+	glow_warn("delivery rejected '%s': %s", delivery &&
+	    glow_webhook_delivery_ok(delivery) ? delivery : "-", why);
+	return reply(status, extra, "%s", why);
+}
+
+static int
+fail(const char *what, int status, const char *why)
+{
+	char name[64];
+
+	snprintf(name, sizeof name, "glow_webhook_failed_total{reason=\"%s\"}",
+	    what);
+	count(name);
+	return reply(status, NULL, "%s", why);
+}
+
+static void
+metric(struct glow_buf *out, const char *text, size_t len, const char *name,
+    const char *type, const char *help, const char *const *labels, int n)
+{
+	char series[128];
+	int i;
+
+	glow_buf_printf(out, "# HELP %s %s\n# TYPE %s %s\n", name, help, name,
+	    type);
+	if (n == 0)
+		glow_buf_printf(out, "%s %llu\n", name,
+		    glow_webhook_counter(text, len, name));
+	for (i = 0; i < n; i++) {
+		snprintf(series, sizeof series, "%s{reason=\"%s\"}", name,
+		    labels[i]);
+		glow_buf_printf(out, "%s %llu\n", series,
+		    glow_webhook_counter(text, len, series));
+	}
+}
+
+/* The metrics in Prometheus's text format (version 0.0.4). */
+static void
+metrics_text(struct glow_buf *out)
+{
+	struct glow_buf in = GLOW_BUF_INIT;
+
+	if (counters[0] && glow_read_file(counters, &in, 1 << 20) < 0 &&
+	    errno != ENOENT)
+		glow_warn("cannot read '%s':", counters);
+	metric(out, in.p, in.len, "glow_webhook_received_total", "counter",
+	    "Requests to the webhook (all but /metrics).", NULL, 0);
+	metric(out, in.p, in.len, "glow_webhook_accepted_total", "counter",
+	    "Deliveries verified and spooled.", NULL, 0);
+	metric(out, in.p, in.len, "glow_webhook_duplicate_total", "counter",
+	    "Redeliveries dropped (delivery ID or body seen before).", NULL, 0);
+	metric(out, in.p, in.len, "glow_webhook_rejected_total", "counter",
+	    "Deliveries refused with a 4xx status, by reason.", reasons,
+	    (int)(sizeof reasons / sizeof *reasons));
+	metric(out, in.p, in.len, "glow_webhook_failed_total", "counter",
+	    "Deliveries answered 5xx, by reason.", failures,
+	    (int)(sizeof failures / sizeof *failures));
+	metric(out, in.p, in.len, "glow_webhook_installations_errors_total",
+	    "counter", "Installation events that could not update "
+	    "installations.json.", NULL, 0);
+	glow_buf_free(&in);
+}
+
+/* Read exactly want bytes from fd after the have already in b: 0, or -1. */
+static int
+read_body(int fd, struct glow_buf *b, size_t want)
+{
+	ssize_t n;
+
+	if (glow_buf_reserve(b, want - b->len + 1) < 0)
+		return -1;
+	while (b->len < want) {
+		n = read(fd, b->p + b->len, want - b->len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return -1;
+		b->len += (size_t)n;
+	}
+	b->p[b->len] = '\0';
+	return 0;
+}
+
+/* Keep installations.json current; the delivery is accepted regardless. */
+static void
+update_installations(const char *event, const struct glow_json *doc,
+    time_t now)
+{
+	struct glow_buf cur = GLOW_BUF_INIT, out = GLOW_BUF_INIT;
+	const char *why = NULL;
+	const char *name = "glow_webhook_installations_errors_total";
+	int lk, rc;
+
+	if (strcmp(event, "installation") != 0 &&
+	    strcmp(event, "installation_repositories") != 0)
+		return;
+	if ((lk = glow_lock(installs)) < 0) {
+		glow_warn("cannot lock '%s':", installs);
+		count(name);
+		return;
+	}
+	if (glow_read_file(installs, &cur, (size_t)1 << 28) < 0 &&
+	    errno != ENOENT) {
+		glow_warn("cannot read '%s':", installs);
+		count(name);
+	} else if ((rc = glow_webhook_installations(cur.p, cur.len, event,
+	    doc, now, &out, &why)) < 0) {
+		glow_warn("cannot update '%s': %s", installs, why);
+		count(name);
+	} else if (rc == 0 &&
+	    glow_write_atomic(installs, out.p, out.len, 0600) < 0) {
+		glow_warn("cannot write '%s':", installs);
+		count(name);
+	}
+	glow_unlock(lk);
+	glow_buf_free(&cur);
+	glow_buf_free(&out);
+}
+
+/* Read the request head from stdin (raw mode); the body's start stays in b. */
+static int
+read_head(struct glow_webhook_req *req, struct glow_buf *b)
+{
+	long head = 0;
+	ssize_t n;
+
+	while (head == 0) {
+		if (glow_buf_reserve(b, 4096) < 0)
+			return -1;
+		n = read(STDIN_FILENO, b->p + b->len, 4096);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			req->bad = "incomplete request head";
+			return -1;
+		}
+		b->len += (size_t)n;
+		if ((head = glow_webhook_parse_head(req, b->p, b->len)) < 0)
+			return -1;
+	}
+	memmove(b->p, b->p + head, b->len - (size_t)head);
+	b->len -= (size_t)head;
+	return 0;
+}
+
+static int
+handle(void)
+{
+	struct glow_webhook_req req;
+	struct glow_buf body = GLOW_BUF_INIT, form = GLOW_BUF_INIT,
+	    env = GLOW_BUF_INIT;
+	struct glow_json doc = { 0 };
+	struct glow_json_error err;
+	struct timespec ts;
+	enum glow_webhook_media media;
+	enum glow_webhook_seen seen;
+	unsigned char hash[GLOW_SHA256_LEN];
+	char name[256];
+	const char *json, *d;
+	size_t jlen;
+	int rc;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	if (raw_mode) {
+		if (read_head(&req, &body) < 0) {
+			rc = reject(NULL, 400, "malformed", NULL, req.bad);
+			goto out;
+		}
+	} else {
+		glow_webhook_req_from_env(&req, getenv);
+	}
+	d = req.delivery;
+
+	if (strcmp(req.path, "/metrics") == 0) {
+		if (strcmp(req.method, "GET") != 0)
+			return reply(405, "Allow: GET", "use GET for /metrics");
+		metrics_text(&body);
+		rc = respond(200, NULL, "text/plain; version=0.0.4; charset=utf-8",
+		    body.p ? body.p : "", body.len);
+		goto out;
+	}
+	if (secret_problem) {
+		glow_warn("%s", secret_problem);
+		rc = fail("configuration", 503, "webhook not configured");
+		goto out;
+	}
+	if (req.bad) {
+		rc = reject(d, 400, "malformed", NULL, req.bad);
+		goto out;
+	}
+	if (strcmp(req.method, "POST") != 0) {
+		rc = reject(d, 405, "method", "Allow: POST",
+		    "webhooks are delivered with POST");
+		goto out;
+	}
+	if (!req.event[0] || !req.delivery[0]) {
+		rc = reject(d, 400, "headers", NULL, !req.event[0] ?
+		    "missing X-GitHub-Event header" :
+		    "missing X-GitHub-Delivery header");
+		goto out;
+	}
+	if (!glow_webhook_delivery_ok(d) ||
+	    strspn(req.event, "abcdefghijklmnopqrstuvwxyz_") !=
+	    strlen(req.event)) {
+		rc = reject(d, 400, "headers", NULL, glow_webhook_delivery_ok(d) ?
+		    "bad X-GitHub-Event header" : "bad X-GitHub-Delivery header");
+		goto out;
+	}
+	if (!req.signature[0]) {
+		rc = reject(d, 401, "signature", NULL, req.has_sha1 ?
+		    "X-Hub-Signature (SHA-1) is not accepted; "
+		    "X-Hub-Signature-256 is required" :
+		    "missing X-Hub-Signature-256 header");
+		goto out;
+	}
+	if ((media = glow_webhook_media(req.content_type)) ==
+	    GLOW_WEBHOOK_OTHER) {
+		rc = reject(d, 415, "content_type", NULL,
+		    "content type must be application/json or "
+		    "application/x-www-form-urlencoded");
+		goto out;
+	}
+	if (req.chunked || req.content_length < 0) {
+		rc = reject(d, 411, "length", NULL, req.chunked ?
+		    "chunked bodies are not supported; send Content-Length" :
+		    "Content-Length required");
+		goto out;
+	}
+	/* Over the cap: refused before a byte of the body is read. */
+	if ((unsigned long long)req.content_length > GLOW_WEBHOOK_MAX_BODY) {
+		rc = reject(d, 413, "too_large", NULL, "body over 25 MB");
+		goto out;
+	}
+	if (body.len > (size_t)req.content_length)
+		body.len = (size_t)req.content_length; /* no pipelining */
+	if (read_body(STDIN_FILENO, &body, (size_t)req.content_length) < 0) {
+		rc = body.failed ? fail("spool", 500, "out of memory") :
+		    reject(d, 400, "truncated", NULL,
+		    "body shorter than Content-Length");
+		goto out;
+	}
+
+	/* The signature first: nothing of the body is parsed before. */
+	if (!glow_webhook_verify(req.signature, body.p, body.len, &secrets)) {
+		rc = reject(d, 401, "signature", NULL,
+		    "signature does not match");
+		goto out;
+	}
+	json = body.p;
+	jlen = body.len;
+	if (media == GLOW_WEBHOOK_FORM) {
+		rc = glow_form_payload(body.p, body.len, &form);
+		if (rc != 0) {
+			rc = reject(d, 400, "form", NULL, rc > 0 ?
+			    "no payload field in the form" : "bad form encoding");
+			goto out;
+		}
+		json = form.p ? form.p : "";
+		jlen = form.len;
+	}
+	if (glow_json_parse(&doc, json, jlen, &err) < 0) {
+		char why[160];
+
+		snprintf(why, sizeof why, "malformed JSON payload at byte %zu: %s",
+		    err.offset, err.reason);
+		rc = reject(d, 400, "json", NULL, why);
+		goto out;
+	}
+	if (glow_webhook_envelope(&env, req.event, d, req.hook_id[0] ?
+	    req.hook_id : NULL, ts.tv_sec, &doc) < 0) {
+		rc = reject(d, 400, "json", NULL,
+		    glow_json_type(&doc, 0) != GLOW_JSON_OBJECT ?
+		    "payload is not a JSON object" : "payload nested too deeply");
+		goto out;
+	}
+
+	/* The delivery ID is not signed: the body's hash catches replays. */
+	glow_sha256(body.p, body.len, hash);
+	if (glow_webhook_seen(seen_dir, d, hash, ts.tv_sec, GLOW_WEBHOOK_EXPIRY,
+	    &seen) < 0) {
+		glow_warn("cannot mark delivery '%s' seen in '%s':", d, seen_dir);
+		rc = fail("spool", 500, "cannot record the delivery");
+		goto out;
+	}
+	if (seen != GLOW_WEBHOOK_NEW) {
+		count("glow_webhook_duplicate_total");
+		if (verbose)
+			glow_warn("delivery dropped '%s': %s seen before", d,
+			    seen == GLOW_WEBHOOK_DUP_DELIVERY ? "delivery ID" :
+			    "body");
+		rc = reply(200, NULL, "duplicate %s", d);
+		goto out;
+	}
+	if (glow_webhook_spool(spool, d, &ts, env.p, env.len, name,
+	    sizeof name) < 0) {
+		glow_warn("cannot spool delivery '%s' in '%s':", d, spool);
+		glow_webhook_unsee(seen_dir, d, hash);
+		rc = fail("spool", 500, "cannot spool the delivery");
+		goto out;
+	}
+	update_installations(req.event, &doc, ts.tv_sec);
+	count("glow_webhook_accepted_total");
+	if (verbose)
+		glow_warn("delivery accepted '%s': %s spooled as %s", d,
+		    req.event, name);
+	rc = reply(202, NULL, "%s %s", strcmp(req.event, "ping") == 0 ?
+	    "pong" : "accepted", d);
+	glow_webhook_prune(seen_dir, ts.tv_sec, GLOW_WEBHOOK_EXPIRY, 3600);
+out:
+	glow_json_free(&doc);
+	glow_buf_free(&body);
+	glow_buf_free(&form);
+	glow_buf_free(&env);
+	return rc;
+}
+
+/* The envelope of the event that started this GitHub Actions job. */
+static int
+actions_event(void)
+{
+	struct glow_buf in = GLOW_BUF_INIT, env = GLOW_BUF_INIT;
+	struct glow_json doc;
+	struct glow_json_error err;
+	struct timespec ts;
+	const char *event = getenv("GITHUB_EVENT_NAME");
+	const char *path = getenv("GITHUB_EVENT_PATH");
+	const char *run = getenv("GITHUB_RUN_ID");
+	const char *attempt = getenv("GITHUB_RUN_ATTEMPT");
+	char delivery[128], name[256];
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	if (!event || !*event)
+		glow_die(GLOW_EXIT_ERR, "no event name: GITHUB_EVENT_NAME is not set");
+	if (strspn(event, "abcdefghijklmnopqrstuvwxyz_") != strlen(event) ||
+	    strlen(event) > 63)
+		glow_die(GLOW_EXIT_ERR, "bad event name '%s'", event);
+	if (!path || !*path)
+		glow_die(GLOW_EXIT_ERR, "no event: GITHUB_EVENT_PATH is not set");
+	if (glow_read_file(path, &in, GLOW_WEBHOOK_MAX_BODY) < 0)
+		glow_die(GLOW_EXIT_ERR, "cannot read '%s':", path);
+	if (glow_json_parse(&doc, in.p ? in.p : "", in.len, &err) < 0)
+		glow_die(GLOW_EXIT_NO, "cannot parse '%s': byte %zu: %s", path,
+		    err.offset, err.reason);
+	snprintf(delivery, sizeof delivery, "actions-%s-%s",
+	    run && *run ? run : "0", attempt && *attempt ? attempt : "1");
+	if (!run || !*run)
+		snprintf(delivery, sizeof delivery, "actions-%lld-%ld",
+		    (long long)ts.tv_sec, (long)getpid());
+	if (!glow_webhook_delivery_ok(delivery))
+		glow_die(GLOW_EXIT_ERR, "bad run id 'GITHUB_RUN_ID': not a number");
+	if (glow_webhook_envelope(&env, event, delivery, NULL, ts.tv_sec,
+	    &doc) < 0)
+		glow_die(GLOW_EXIT_NO, "cannot make an envelope of '%s': %s", path,
+		    glow_json_type(&doc, 0) != GLOW_JSON_OBJECT ?
+		    "not a JSON object" : "nested too deeply");
+	if (spool) {
+		if (glow_webhook_spool(spool, delivery, &ts, env.p, env.len,
+		    name, sizeof name) < 0)
+			glow_die(GLOW_EXIT_ERR, "cannot spool '%s' in '%s':", path,
+			    spool);
+		printf("%s/new/%s\n", spool, name);
+	} else if (glow_write_all(STDOUT_FILENO, env.p, env.len) < 0) {
+		glow_die(GLOW_EXIT_ERR, "cannot write 'stdout':");
+	}
+	glow_json_free(&doc);
+	glow_buf_free(&in);
+	glow_buf_free(&env);
+	return fflush(stdout) == 0 ? GLOW_EXIT_OK : GLOW_EXIT_ERR;
+}
+
+/*
+ * The secrets: from -s FILE, else GLOW_WEBHOOK_SECRET (the value, with
+ * literal \n between secrets, or @FILE).  One per line.  The environment's
+ * copy is wiped once read.
+ */
+static void
+load_secrets(const char *file)
+{
+	enum glow_secret_err e;
+	char *v = getenv("GLOW_WEBHOOK_SECRET");
+	static char why[PATH_MAX + 128];
+
+	if (file)
+		e = glow_secret_file(file, &secret_text, 1);
+	else
+		e = glow_secret_value(v, &secret_text, 1);
+	if (v) {
+		glow_wipe(v, strlen(v));
+		unsetenv("GLOW_WEBHOOK_SECRET");
+	}
+	if (e == GLOW_SECRET_EMPTY && !file) {
+		secret_problem = "no webhook secret: set GLOW_WEBHOOK_SECRET "
+		    "or give -s file";
+		return;
+	}
+	if (e != GLOW_SECRET_OK) {
+		snprintf(why, sizeof why, "cannot read the webhook secret '%s': %s",
+		    file ? file : v && *v == '@' ? "GLOW_WEBHOOK_SECRET=@file" :
+		    "GLOW_WEBHOOK_SECRET", glow_secret_strerror(e));
+		secret_problem = why;
+		return;
+	}
+	if (glow_webhook_secrets(&secrets, secret_text.p, secret_text.len) < 0)
+		secret_problem = "too many webhook secrets (at most 8)";
+}
+
+static void
+paths(void)
+{
+	if (!state && spool) {
+		static char def[PATH_MAX];
+
+		snprintf(def, sizeof def, "%s/state", spool);
+		state = def;
+	}
+	if (!state)
+		return;
+	if (snprintf(seen_dir, sizeof seen_dir, "%s/seen", state) >=
+	    (int)sizeof seen_dir ||
+	    snprintf(counters, sizeof counters, "%s/counters", state) >=
+	    (int)sizeof counters ||
+	    snprintf(installs, sizeof installs, "%s/installations.json",
+	    state) >= (int)sizeof installs)
+		glow_die(GLOW_EXIT_ERR, "state directory name too long '%s'",
+		    state);
+	if (spool && mkdir(spool, 0700) < 0 && errno != EEXIST)
+		glow_warn("cannot create '%s':", spool);
+	if (mkdir(state, 0700) < 0 && errno != EEXIST)
+		glow_warn("cannot create '%s':", state);
+}
+
+int
+main(int argc, char **argv)
+{
+	struct glow_buf m = GLOW_BUF_INIT;
+	const char *secret_file = NULL;
+	int c, eflag = 0, mflag = 0, rc;
+
+	glow_progname = "glow-webhook";
+	while ((c = getopt(argc, argv, "d:ehmrS:s:vV")) != -1) {
+		switch (c) {
+		case 'd':
+			spool = optarg;
+			break;
+		case 'e':
+			eflag = 1;
+			break;
+		case 'h':
+			usage(stdout, GLOW_EXIT_OK);
+			break;
+		case 'm':
+			mflag = 1;
+			break;
+		case 'r':
+			raw_mode = 1;
+			break;
+		case 'S':
+			state = optarg;
+			break;
+		case 's':
+			secret_file = optarg;
+			break;
+		case 'v':
+			verbose = 1;
+			break;
+		case 'V':
+			glow_version();
+			return GLOW_EXIT_OK;
+		default:
+			usage(stderr, GLOW_EXIT_ERR);
+		}
+	}
+	if (optind != argc || eflag + mflag + raw_mode > 1)
+		usage(stderr, GLOW_EXIT_ERR);
+	/* -e prints unless -d is given: a GLOW_SPOOL around does not count. */
+	if (eflag)
+		return actions_event();
+	if (!spool && (spool = getenv("GLOW_SPOOL")) && !*spool)
+		spool = NULL;
+	if (!state && (state = getenv("GLOW_WEBHOOK_STATE")) && !*state)
+		state = NULL;
+	paths();
+	if (mflag) {
+		if (!state)
+			glow_die(GLOW_EXIT_ERR, "no state directory: give -d or -S");
+		metrics_text(&m);
+		rc = glow_write_all(STDOUT_FILENO, m.p, m.len) < 0;
+		glow_buf_free(&m);
+		return rc ? GLOW_EXIT_ERR : GLOW_EXIT_OK;
+	}
+	load_secrets(secret_file);
+	if (!spool && !secret_problem)
+		secret_problem = "no spool directory: set GLOW_SPOOL or give -d";
+	rc = handle();
+	glow_buf_wipe(&secret_text);
+	return rc;
+}
