@@ -121,17 +121,24 @@ reply(int status, const char *extra, const char *fmt, ...)
 	return rc;
 }
 
-/* Count the request and its outcome; metrics never fail a delivery. */
+/*
+ * Count the request (received) and its outcome, or with received 0 only
+ * the named counter.  Metrics never fail a delivery.
+ */
+static void
+count_as(const char *name, int received)
+{
+	const char *names[2] = { name, "glow_webhook_received_total" };
+
+	if (counters[0] && glow_webhook_count(counters, names, 1 + received) < 0 &&
+	    verbose)
+		glow_warn("cannot count '%s':", counters);
+}
+
 static void
 count(const char *outcome)
 {
-	const char *names[2] = { "glow_webhook_received_total", outcome };
-
-	if (!counters[0])
-		return;
-	if (glow_webhook_count(counters, names, outcome ? 2 : 1) < 0 &&
-	    verbose)
-		glow_warn("cannot count '%s':", counters);
+	count_as(outcome, 1);
 }
 
 static int
@@ -233,31 +240,31 @@ update_installations(const char *event, const struct glow_json *doc,
 {
 	struct glow_buf cur = GLOW_BUF_INIT, out = GLOW_BUF_INIT;
 	const char *why = NULL;
-	const char *name = "glow_webhook_installations_errors_total";
-	int lk, rc;
+	int lk, rc, bad = 1;
 
 	if (strcmp(event, "installation") != 0 &&
 	    strcmp(event, "installation_repositories") != 0)
 		return;
 	if ((lk = glow_lock(installs)) < 0) {
 		glow_warn("cannot lock '%s':", installs);
-		count(name);
+		count_as("glow_webhook_installations_errors_total", 0);
 		return;
 	}
 	if (glow_read_file(installs, &cur, (size_t)1 << 28) < 0 &&
 	    errno != ENOENT) {
 		glow_warn("cannot read '%s':", installs);
-		count(name);
 	} else if ((rc = glow_webhook_installations(cur.p, cur.len, event,
 	    doc, now, &out, &why)) < 0) {
 		glow_warn("cannot update '%s': %s", installs, why);
-		count(name);
 	} else if (rc == 0 &&
 	    glow_write_atomic(installs, out.p, out.len, 0600) < 0) {
 		glow_warn("cannot write '%s':", installs);
-		count(name);
+	} else {
+		bad = 0;
 	}
 	glow_unlock(lk);
+	if (bad)
+		count_as("glow_webhook_installations_errors_total", 0);
 	glow_buf_free(&cur);
 	glow_buf_free(&out);
 }
