@@ -352,7 +352,7 @@ handle(void)
 		goto out;
 	}
 	if (!glow_webhook_delivery_ok(d) ||
-	    strspn(req.event, "abcdefghijklmnopqrstuvwxyz_") !=
+	    strspn(req.event, "abcdefghijklmnopqrstuvwxyz0123456789_") !=
 	    strlen(req.event)) {
 		rc = reject(d, 400, "headers", NULL, glow_webhook_delivery_ok(d) ?
 		    "bad X-GitHub-Event header" : "bad X-GitHub-Delivery header");
@@ -483,7 +483,7 @@ actions_event(void)
 	clock_gettime(CLOCK_REALTIME, &ts);
 	if (!event || !*event)
 		glow_die(GLOW_EXIT_ERR, "no event name: GITHUB_EVENT_NAME is not set");
-	if (strspn(event, "abcdefghijklmnopqrstuvwxyz_") != strlen(event) ||
+	if (strspn(event, "abcdefghijklmnopqrstuvwxyz0123456789_") != strlen(event) ||
 	    strlen(event) > 63)
 		glow_die(GLOW_EXIT_ERR, "bad event name '%s'", event);
 	if (!path || !*path)
