@@ -1,0 +1,129 @@
+#!/bin/sh
+# SPDX-License-Identifier: ISC
+# Through lighttpd on 127.0.0.1, configured by examples/lighttpd-webhook.conf:
+# signed deliveries end up spooled; redeliveries, bad signatures, wrong
+# methods and oversize bodies are refused; /metrics answers.
+. "${0%/*}/lib.sh"
+
+command -v lighttpd >/dev/null 2>&1 || skip_all 'lighttpd not installed'
+command -v curl >/dev/null 2>&1 || skip_all 'curl not installed'
+command -v python3 >/dev/null 2>&1 || skip_all 'python3 not installed'
+command -v jq >/dev/null 2>&1 || skip_all 'jq not installed'
+
+port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+K='lighttpd secret'
+export K
+mkdir spool root &&
+(umask 077 && printf '%s\n' "$K" >secret) &&
+sed -e "s|^var.port .*|var.port = $port|" \
+    -e "s|^var.glow_bin .*|var.glow_bin = \"$GLOW_BIN\"|" \
+    -e "s|^var.secret_file .*|var.secret_file = \"$TRASH/secret\"|" \
+    -e "s|^var.spool .*|var.spool = \"$TRASH/spool\"|" \
+    -e "s|^var.root .*|var.root = \"$TRASH/root\"|" \
+    -e "s|^var.log .*|var.log = \"$TRASH/error.log\"|" \
+    "$GLOW_SRC/examples/lighttpd-webhook.conf" >lighttpd.conf ||
+	skip_all 'cannot write the configuration'
+lighttpd -tt -f lighttpd.conf >lint 2>&1 || { cat lint; skip_all 'lighttpd refuses the configuration'; }
+lighttpd -D -f lighttpd.conf >lighttpd.out 2>&1 &
+lpid=$!
+test_at_exit "kill $lpid 2>/dev/null; wait $lpid 2>/dev/null"
+url=http://127.0.0.1:$port/github/webhook
+i=0
+until curl -s -o /dev/null "$url/metrics"; do
+	i=$((i + 1))
+	[ $i -lt 50 ] || { cat lighttpd.out; skip_all 'lighttpd did not start'; }
+	sleep 0.1
+done
+
+sign() {
+	python3 -c 'import hmac, hashlib, os, sys
+print(hmac.new(os.environb[b"K"], open(sys.argv[1], "rb").read(), hashlib.sha256).hexdigest())' "$1"
+}
+
+# post FILE EVENT ID [CURL-ARGS...]: a signed delivery; the status in code,
+# the answer's body in answer.
+post() {
+	f=$1 ev=$2 id=$3
+	shift 3
+	curl -s -o answer -w '%{http_code}' -H "X-GitHub-Event: $ev" \
+	    -H "X-GitHub-Delivery: $id" -H "X-GitHub-Hook-ID: 99" \
+	    -H "X-Hub-Signature-256: sha256=$(sign "$f")" \
+	    -H 'Content-Type: application/json' -H 'User-Agent: GitHub-Hookshot/test' \
+	    --data-binary @"$f" "$@" "$url" >code
+}
+
+nspooled() { ls spool/new 2>/dev/null | wc -l | tr -d ' '; }
+
+test_expect_success 'a signed push is answered 202 and spooled' '
+	printf "{\"ref\":\"refs/heads/main\",\"repository\":{\"full_name\":\"o/r\"},\"installation\":{\"id\":3}}" >push.json &&
+	post push.json push lt-1 &&
+	test "$(cat code)" = 202 && test "$(cat answer)" = "accepted lt-1" &&
+	f=$(ls spool/new/*-lt-1.json) &&
+	jq -e ".event == \"push\" and .hook_id == 99 and .installation_id == 3 and
+	    .repository == \"o/r\" and .payload.ref == \"refs/heads/main\"" "$f" >/dev/null
+'
+
+test_expect_success 'ten deliveries at once all end up spooled' '
+	i=0 &&
+	while [ $i -lt 10 ]; do
+		printf "{\"n\":%d}" $i >b$i.json &&
+		(curl -s -o /dev/null -w "%{http_code}\n" -H "X-GitHub-Event: issues" \
+		    -H "X-GitHub-Delivery: par-$i" \
+		    -H "X-Hub-Signature-256: sha256=$(sign b$i.json)" \
+		    -H "Content-Type: application/json" --data-binary @b$i.json \
+		    "$url" >>codes) &
+		i=$((i + 1))
+	done; wait &&
+	test "$(grep -c "^202$" codes)" = 10 &&
+	test "$(ls spool/new/*-par-*.json | wc -l)" = 10
+'
+
+test_expect_success 'a redelivery is answered 200 duplicate and not spooled again' '
+	n=$(nspooled) &&
+	post push.json push lt-1 &&
+	test "$(cat code)" = 200 && test "$(cat answer)" = "duplicate lt-1" &&
+	test "$(nspooled)" = "$n"
+'
+
+test_expect_success 'a form-encoded delivery is accepted' '
+	printf "payload=%%7B%%22action%%22%%3A%%22created%%22%%7D" >form &&
+	curl -s -o answer -w "%{http_code}" -H "X-GitHub-Event: star" \
+	    -H "X-GitHub-Delivery: lt-form" \
+	    -H "X-Hub-Signature-256: sha256=$(sign form)" \
+	    -H "Content-Type: application/x-www-form-urlencoded" \
+	    --data-binary @form "$url" >code &&
+	test "$(cat code)" = 202 &&
+	test "$(jq -r .action spool/new/*-lt-form.json)" = created
+'
+
+test_expect_success 'a bad signature is 401 and its reason is logged' '
+	n=$(nspooled) &&
+	K=wrong post push.json push lt-2 &&
+	test "$(cat code)" = 401 && test "$(nspooled)" = "$n" &&
+	cat error.log lighttpd.out >logs &&
+	test_grep "delivery rejected .lt-2.: signature does not match" logs
+'
+
+test_expect_success 'GET is 405; over 25 MB is 413' '
+	curl -s -o answer -w "%{http_code}" "$url" >code &&
+	test "$(cat code)" = 405 &&
+	head -c $((25 * 1024 * 1024 + 1)) /dev/zero >big &&
+	post big push lt-big &&
+	test "$(cat code)" = 413
+'
+
+test_expect_success 'GET /metrics counts what happened' '
+	curl -s -o metrics -w "%{http_code}" "$url/metrics" >code &&
+	test "$(cat code)" = 200 &&
+	grep -q "^glow_webhook_accepted_total 12$" metrics &&
+	grep -q "^glow_webhook_duplicate_total 1$" metrics &&
+	grep -q "^glow_webhook_rejected_total{reason=\"signature\"} 1$" metrics
+'
+
+test_expect_success 'the secret is nowhere in the logs' '
+	! grep -F "$K" error.log lighttpd.out
+'
+
+# glow-trigger's part (envelopes triggered and moved to done/) follows here.
+
+test_done
