@@ -1,0 +1,235 @@
+/* SPDX-License-Identifier: ISC */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "companion.h"
+#include "html.h"
+
+static int
+hexval(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+/* Decode s[0..n) ('+' is a space) into d; its length, or -1. */
+static long
+unescape(char *d, const char *s, size_t n)
+{
+	size_t i, o = 0;
+	int hi, lo;
+
+	for (i = 0; i < n; i++) {
+		if (s[i] == '+') {
+			d[o++] = ' ';
+		} else if (s[i] == '%') {
+			if (i + 2 >= n || (hi = hexval(s[i + 1])) < 0 ||
+			    (lo = hexval(s[i + 2])) < 0)
+				return -1;
+			d[o++] = (char)(hi << 4 | lo);
+			i += 2;
+		} else {
+			d[o++] = s[i];
+		}
+	}
+	d[o] = '\0';
+	return (long)o;
+}
+
+int
+glow_form_parse(struct glow_form *f, const char *s, size_t n)
+{
+	size_t i = 0, end, eq;
+	char *d;
+	long kl, vl;
+
+	memset(f, 0, sizeof *f);
+	if (!(f->mem = malloc(n + 2 * GLOW_FORM_MAX + 2))) {
+		errno = ENOMEM;
+		return -1;
+	}
+	d = f->mem;
+	while (i < n) {
+		for (end = i; end < n && s[end] != '&'; end++)
+			;
+		if (end == i) {         /* "a=1&&b=2": tolerated, as browsers do */
+			i++;
+			continue;
+		}
+		if (f->n == GLOW_FORM_MAX)
+			goto bad;
+		for (eq = i; eq < end && s[eq] != '='; eq++)
+			;
+		if ((kl = unescape(d, s + i, eq - i)) < 0 ||
+		    !glow_utf8_ok(d, (size_t)kl))
+			goto bad;
+		f->name[f->n] = d;
+		d += kl + 1;
+		vl = eq < end ? unescape(d, s + eq + 1, end - eq - 1) : (*d = '\0', 0);
+		if (vl < 0 || !glow_utf8_ok(d, (size_t)vl))
+			goto bad;
+		f->value[f->n] = d;
+		f->vlen[f->n++] = (size_t)vl;
+		d += vl + 1;
+		i = end + 1;
+	}
+	return 0;
+bad:
+	errno = EINVAL;
+	return -1;
+}
+
+const char *
+glow_form_get(const struct glow_form *f, const char *name, size_t *len)
+{
+	size_t i;
+
+	for (i = 0; i < f->n; i++)
+		if (strcmp(f->name[i], name) == 0) {
+			if (len)
+				*len = f->vlen[i];
+			return f->value[i];
+		}
+	return NULL;
+}
+
+void
+glow_form_free(struct glow_form *f)
+{
+	free(f->mem);
+	f->mem = NULL;
+	f->n = 0;
+}
+
+const char *
+glow_cookie_get(const char *h, const char *name, size_t *len)
+{
+	size_t nl = strlen(name), e;
+
+	while (h && *h) {
+		while (*h == ' ' || *h == '\t' || *h == ';')
+			h++;
+		for (e = 0; h[e] && h[e] != ';'; e++)
+			;
+		if (e > nl && strncmp(h, name, nl) == 0 && h[nl] == '=') {
+			if (len)
+				*len = e - nl - 1;
+			return h + nl + 1;
+		}
+		h += e;
+	}
+	return NULL;
+}
+
+int
+glow_next_target(const char *next, struct glow_buf *out)
+{
+	static const char *const routes[] = { "/dashboard", "/roster.json",
+	    "/metrics", NULL };
+	struct glow_form q;
+	const char *query, *cohort;
+	size_t plen, cl = 0;
+	int i;
+
+	if (!next || next[0] != '/')
+		return -1;
+	query = strchr(next, '?');
+	plen = query ? (size_t)(query - next) : strlen(next);
+	for (i = 0; routes[i]; i++)
+		if (strlen(routes[i]) == plen && memcmp(routes[i], next, plen) == 0)
+			break;
+	if (!routes[i])
+		return -1;
+	glow_buf_adds(out, routes[i]);
+	if (i != 0 || !query)
+		return 0;
+	if (glow_form_parse(&q, query + 1, strlen(query + 1)) == 0 &&
+	    (cohort = glow_form_get(&q, "cohort", &cl)) && cl > 0 && cl <= 200) {
+		glow_buf_adds(out, "?cohort=");
+		glow_url_esc(out, cohort, cl);
+	}
+	glow_form_free(&q);
+	return 0;
+}
+
+static int
+in_list(const char *list, const char *a, size_t n)
+{
+	const char *p = list, *e;
+	size_t l;
+
+	while (p && *p) {
+		while (*p == ' ' || *p == ',')
+			p++;
+		for (e = p; *e && *e != ',' && *e != ' '; e++)
+			;
+		l = (size_t)(e - p);
+		if (l && l == n && memcmp(p, a, n) == 0)
+			return 1;
+		p = e;
+	}
+	return 0;
+}
+
+static void
+copy_addr(char *out, size_t n, const char *s, size_t len)
+{
+	size_t i, o = 0;
+
+	for (i = 0; i < len && o + 1 < n; i++)
+		if (s[i] > ' ' && s[i] < 0x7f)
+			out[o++] = s[i];
+	out[o] = '\0';
+}
+
+void
+glow_client_addr(const char *remote, const char *trusted,
+    const char *fwd, char *out, size_t n)
+{
+	const char *end, *start;
+
+	if (!remote)
+		remote = "";
+	copy_addr(out, n, remote, strlen(remote));
+	if (!trusted || !*trusted || !fwd || !in_list(trusted, remote, strlen(remote)))
+		return;
+	/* right to left: the last hop not one of ours is the client */
+	end = fwd + strlen(fwd);
+	while (end > fwd) {
+		for (start = end; start > fwd && start[-1] != ','; start--)
+			;
+		{
+			const char *a = start, *b = end;
+
+			while (a < b && (*a == ' ' || *a == '\t'))
+				a++;
+			while (b > a && (b[-1] == ' ' || b[-1] == '\t'))
+				b--;
+			if (b > a && !in_list(trusted, a, (size_t)(b - a))) {
+				copy_addr(out, n, a, (size_t)(b - a));
+				return;
+			}
+		}
+		end = start > fwd ? start - 1 : fwd;
+	}
+}
+
+int
+glow_addr_loopback(const char *a)
+{
+	return strncmp(a, "127.", 4) == 0 || strcmp(a, "::1") == 0 ||
+	    strncmp(a, "::ffff:127.", 11) == 0;
+}
+
+int
+glow_accepts_html(const char *accept)
+{
+	return accept && (strstr(accept, "text/html") ||
+	    strstr(accept, "application/xhtml+xml"));
+}

@@ -1,0 +1,114 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * companion.h: the pieces of glow-companion(1) worth keeping out of the
+ * program: request decoding (forms, cookies, the client's address, where
+ * to go after sign-in) and the pages.
+ *
+ * Decoders are strict: a malformed percent escape, text that is not UTF-8
+ * (or holds control characters), too many or too long fields all fail,
+ * and the program answers 400.  Pages are written into a glow_buf with
+ * every piece of data escaped (html.h); they use no script, no inline
+ * style and no colour alone.
+ */
+#ifndef GLOW_COMPANION_H
+#define GLOW_COMPANION_H
+
+#include <stddef.h>
+
+#include "buf.h"
+#include "roster.h"
+
+/* Forms (application/x-www-form-urlencoded) and query strings. */
+#define GLOW_FORM_MAX 16        /* fields */
+struct glow_form {
+	char *mem;
+	size_t n;
+	const char *name[GLOW_FORM_MAX];
+	const char *value[GLOW_FORM_MAX];
+	size_t vlen[GLOW_FORM_MAX];
+};
+/* 0, or -1: bad escape, not UTF-8, a control character, too many fields
+ * (EINVAL), or no memory (ENOMEM).  Free with glow_form_free either way. */
+int glow_form_parse(struct glow_form *f, const char *s, size_t n);
+/* The first value of name (a C string, length in *len if not NULL). */
+const char *glow_form_get(const struct glow_form *f, const char *name,
+    size_t *len);
+void glow_form_free(struct glow_form *f);
+
+/* The value of cookie name in a Cookie header, or NULL. */
+const char *glow_cookie_get(const char *header, const char *name, size_t *len);
+
+/*
+ * Where to go after sign-in.  next must name one of the companion's own
+ * facilitator pages ("/dashboard", "/dashboard?cohort=X", "/roster.json",
+ * "/metrics"); the address is rebuilt from what was understood (path
+ * relative to the companion, cohort re-encoded) into out.  Anything else
+ * ("//host", "/\host", "https://host", encoded slashes) returns -1.
+ */
+int glow_next_target(const char *next, struct glow_buf *out);
+
+/*
+ * The client's address: remote (REMOTE_ADDR), unless remote is one of the
+ * trusted proxies (a comma-separated list); then the right-most address of
+ * the X-Forwarded-For list that is not a trusted proxy.  At most n - 1
+ * bytes of printable ASCII go to out.
+ */
+void glow_client_addr(const char *remote, const char *trusted,
+    const char *forwarded, char *out, size_t n);
+/* 127.0.0.0/8, ::1 or ::ffff:127.x.x.x. */
+int glow_addr_loopback(const char *addr);
+/* The Accept header asks for HTML (text/html or application/xhtml+xml). */
+int glow_accepts_html(const char *accept);
+
+/* Pages. */
+struct glow_page {
+	const char *base;       /* URL prefix of the companion, "" at the root */
+	const char *title;      /* the h1, and the start of <title> */
+	const char *nav;        /* "register", "dashboard", "login" or NULL */
+	int facilitator;        /* signed in: the sign-out button shows */
+	const char *csrf;       /* for the sign-out form */
+	const char *status;     /* message for the live region, or NULL */
+	int errors;             /* the page shows errors: "Error: " title */
+};
+void glow_page_begin(struct glow_buf *o, const struct glow_page *p);
+void glow_page_end(struct glow_buf *o, const struct glow_page *p);
+/* A page with a heading, one paragraph and a way on. */
+void glow_page_message(struct glow_buf *o, const struct glow_page *p,
+    const char *text, const char *link, const char *link_text);
+
+struct glow_cohort_choice {
+	const char *id;
+	const char *label;      /* may be NULL */
+};
+struct glow_register_form {
+	const char *csrf;
+	const char *handle, *cohort, *path;     /* values to show again */
+	const struct glow_cohort_choice *cohort_list;
+	size_t ncohort;
+	const char *err_handle, *err_cohort, *err_path;
+};
+void glow_page_register(struct glow_buf *o, const struct glow_page *p,
+    const struct glow_register_form *f);
+
+struct glow_login_form {
+	const char *csrf;
+	const char *next;       /* rebuilt target, or NULL */
+	const char *err_token;
+	int disabled;           /* no facilitator token is configured */
+};
+void glow_page_login(struct glow_buf *o, const struct glow_page *p,
+    const struct glow_login_form *f);
+
+/*
+ * The dashboard: a filter form, then per cohort (only the one named by
+ * filter, if not NULL) a bar chart of learners by status and by
+ * provisioning state (inline SVG with a text equivalent) and the table of
+ * its learners.
+ */
+void glow_page_dashboard(struct glow_buf *o, const struct glow_page *p,
+    struct glow_roster *r, const char *filter);
+
+/* The stylesheet. */
+extern const char glow_companion_css[];
+
+#endif
