@@ -298,6 +298,17 @@ test_expect_success 'install-glow from a static binaries archive: checked, insta
 	inst/bin/glow-cohort -V >v && test_grep "^glow-cohort " v
 '
 
+test_expect_success 'install-glow from source: make builds every program, glow-cohort too' '
+	: >path && : >out.env &&
+	GLOW_INSTALL_DIR=$TRASH/src GITHUB_PATH=$TRASH/path GITHUB_OUTPUT=$TRASH/out.env \
+		sh "$GLOW_SRC/.github/actions/install-glow/install.sh" >/dev/null 2>err &&
+	for p in glow-jwt glow-token glow-api glow-roster glow-progress glow-cohort; do
+		test -x src/bin/$p || { echo "no $p"; exit 1; }
+	done &&
+	src/bin/glow-api -V &&
+	test_grep "^bin=$TRASH/src/bin$" out.env
+'
+
 test_expect_success 'install-glow refuses an archive whose SHA-256 is not the one given' '
 	rm -rf inst &&
 	test_expect_code 2 env GLOW_INSTALL_FROM=url GLOW_INSTALL_URL=file://$TRASH/glow.tar.gz \
