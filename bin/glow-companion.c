@@ -808,7 +808,7 @@ do_login(void)
 		if (glow_form_get(&q, "signed_out", NULL))
 			p.status = "You have signed out.";
 		if (ensure_session() == 0) {
-			p.csrf = rq.csrf;
+			f.csrf = rq.csrf;
 			rs.status = 200;
 			glow_page_login(&rs.body, &p, &f);
 		}
@@ -1136,6 +1136,7 @@ static void
 request(void)
 {
 	const char *v;
+	int proxy;
 
 	rq.method = (v = getenv("REQUEST_METHOD")) ? v : "";
 	rq.path = (v = getenv("PATH_INFO")) && *v ? v : "/";
@@ -1144,14 +1145,13 @@ request(void)
 	rq.accept = getenv("HTTP_ACCEPT");
 	rq.now = (long long)time(NULL);
 	rq.head = strcmp(rq.method, "HEAD") == 0;
-	glow_client_addr(getenv("REMOTE_ADDR"), cf.trusted,
+	proxy = glow_client_addr(getenv("REMOTE_ADDR"), cf.trusted,
 	    getenv("HTTP_X_FORWARDED_FOR"), rq.client, sizeof rq.client);
 	if (!rq.client[0])
 		snprintf(rq.client, sizeof rq.client, "unknown");
 	rq.https = ((v = getenv("HTTPS")) && strcasecmp(v, "on") == 0) ||
 	    ((v = getenv("REQUEST_SCHEME")) && strcmp(v, "https") == 0);
-	if (!rq.https && cf.trusted && (v = getenv("REMOTE_ADDR")) &&
-	    strcmp(rq.client, v) != 0 && (v = getenv("HTTP_X_FORWARDED_PROTO")) &&
+	if (!rq.https && proxy && (v = getenv("HTTP_X_FORWARDED_PROTO")) &&
 	    strcmp(v, "https") == 0)
 		rq.https = 1;
 }

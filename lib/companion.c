@@ -188,7 +188,7 @@ copy_addr(char *out, size_t n, const char *s, size_t len)
 	out[o] = '\0';
 }
 
-void
+int
 glow_client_addr(const char *remote, const char *trusted,
     const char *fwd, char *out, size_t n)
 {
@@ -197,8 +197,10 @@ glow_client_addr(const char *remote, const char *trusted,
 	if (!remote)
 		remote = "";
 	copy_addr(out, n, remote, strlen(remote));
-	if (!trusted || !*trusted || !fwd || !in_list(trusted, remote, strlen(remote)))
-		return;
+	if (!trusted || !*trusted || !in_list(trusted, remote, strlen(remote)))
+		return 0;
+	if (!fwd)
+		return 1;
 	/* right to left: the last hop not one of ours is the client */
 	end = fwd + strlen(fwd);
 	while (end > fwd) {
@@ -213,11 +215,12 @@ glow_client_addr(const char *remote, const char *trusted,
 				b--;
 			if (b > a && !in_list(trusted, a, (size_t)(b - a))) {
 				copy_addr(out, n, a, (size_t)(b - a));
-				return;
+				return 1;
 			}
 		}
 		end = start > fwd ? start - 1 : fwd;
 	}
+	return 1;
 }
 
 int

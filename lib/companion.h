@@ -51,9 +51,10 @@ int glow_next_target(const char *next, struct glow_buf *out);
  * The client's address: remote (REMOTE_ADDR), unless remote is one of the
  * trusted proxies (a comma-separated list); then the right-most address of
  * the X-Forwarded-For list that is not a trusted proxy.  At most n - 1
- * bytes of printable ASCII go to out.
+ * bytes of printable ASCII go to out.  Returns 1 if remote is a trusted
+ * proxy (whose X-Forwarded-Proto may then be believed), else 0.
  */
-void glow_client_addr(const char *remote, const char *trusted,
+int glow_client_addr(const char *remote, const char *trusted,
     const char *forwarded, char *out, size_t n);
 /* 127.0.0.0/8, ::1 or ::ffff:127.x.x.x. */
 int glow_addr_loopback(const char *addr);
