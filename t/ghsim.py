@@ -179,6 +179,8 @@ CONTROL API (no authentication, never logged, never limited)
            {"op":"add_comment", "repo", "number", "body", "user"} -> {"id"}
            {"op":"add_label", "repo", "number", "labels":[...]}
            {"op":"set_issue", "repo", "number", "state", "title", "body"}
+           {"op":"delete_issue", "repo", "number"}   (gone from every listing
+                 and 404 after, as an issue deleted on GitHub)
            {"op":"add_user", "login"}   {"op":"add_org", "login"}
            {"op":"uninstall", "installation_id"}
            {"op":"add_installation", ...installation object...}
@@ -2222,6 +2224,11 @@ class Sim:
             repo = self.repo_arg(op)
             self.patch_issue(repo, self.get_issue(repo, op["number"]),
                              {k: v for k, v in op.items() if k in ("title", "body", "state", "labels")})
+            return {}
+        if kind == "delete_issue":
+            repo = self.repo_arg(op)
+            iss = self.get_issue(repo, op["number"])
+            repo.issues[iss["number"] - 1] = None
             return {}
         if kind == "add_user":
             return {"id": self.add_account(op["login"], "User").id}
