@@ -318,7 +318,7 @@ check_one(struct ctx *c, struct learner *l, struct glow_jw *w)
 		glow_gh_path(&path, "/repos/%s/%s/collaborators/%s", l->owner,
 		    l->name, l->handle);
 		e = glow_gh_request(&c->gh, "PUT", path.p,
-		    "{\"permission\":\"push\"}", 22, &r);
+		    "{\"permission\":\"push\"}", 21, &r);
 		if (e == GLOW_GH_OK && r.status == 204) {
 			state = "accepted";
 		} else if (e == GLOW_GH_OK) {

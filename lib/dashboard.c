@@ -463,7 +463,9 @@ render_row(struct glow_dash *d, const struct glow_dash_opts *o,
 		glow_buf_adds(out, "-");
 	else if ((inv == GLOW_DASH_INV_SENT || inv == GLOW_DASH_INV_PENDING) &&
 	    strlen(at) >= 10)
-		glow_buf_printf(out, "%s %.10s", glow_dash_inv_name(inv), at);
+		/* One spelling for both: the next pass may know the same
+		 * invitation from the log only, and must not count a change. */
+		glow_buf_printf(out, "invited %.10s", at);
 	else
 		glow_buf_adds(out, glow_dash_inv_name(inv));
 	glow_buf_adds(out, " | ");
