@@ -68,6 +68,7 @@ check-valgrind: all $(UNITS)
 	GLOW_VALGRIND=1 $(MAKE) check
 
 include mk/static.mk
+include mk/serve.mk
 
 install: all
 	mkdir -p $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man7
