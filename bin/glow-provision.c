@@ -1506,9 +1506,9 @@ main(int argc, char **argv)
 		P.gh.trace_arg = NULL;
 	}
 	glow_prov_web_url(P.gh.base, &P.web);
-	P.guess = 1;
+	P.guess = 0.1;
 	if ((v = getenv("GLOW_CONTENT_WAIT")) && *v)
-		P.guess = atof(v) > 0 ? atof(v) : 1;
+		P.guess = atof(v) > 0 ? atof(v) : 0.1;
 	if (auth_only)
 		return check_auth();
 	set_cache();
