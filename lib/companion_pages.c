@@ -348,7 +348,7 @@ cohort_index(struct cohort **list, size_t *n, size_t *cap, const char *id,
 static void
 chart(struct glow_buf *o, const struct cohort *c, size_t k)
 {
-	const int rowh = 30, labelw = 230, barmax = 300;
+	const int rowh = 30, labelw = 250, barmax = 300;
 	size_t max = 1, i, row = 0, rows = 2 + 5 + 4;
 	int y;
 
