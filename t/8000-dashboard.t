@@ -227,6 +227,16 @@ test_expect_success 'refusals: bad flags, an invalid roster, a bad log' '
 	GLOW_NOW=yesterday test_expect_code 2 glow-dashboard render -f roster-1.json
 '
 
+test_expect_success 'the first example of glow-dashboard(1) runs as written' '
+	mkdir -p manex && cp roster-50.json manex/roster.json &&
+	cp log-50.jsonl manex/provisioning-log.jsonl &&
+	sed -n "/^\.Sh EXAMPLES/,/^\.Sh/p" "$GLOW_SRC/man/glow-dashboard.1" |
+		sed -n "/^\.Bd -literal/,/^\.Ed/p" | sed -n 2p >manex/cmd &&
+	test_grep "^glow-dashboard render " manex/cmd &&
+	(cd manex && sh ./cmd >out.md) &&
+	test_cmp pub-50.md manex/out.md
+'
+
 # GFM as an independent parser reads it, and Mermaid: npm packages
 # installed into the build directory at test time, bounded; only these
 # checks are skipped when npm cannot install them.
