@@ -395,6 +395,22 @@ static const char roster_down[] = "The list of learners cannot be read "
  * is the busiest page, and a roster of thousands of learners need not be
  * parsed to list a few cohorts.
  */
+/* The roster file's identity, for caches: 0, or -1 (a warning). */
+static int
+roster_stamp(char *stamp, size_t size, size_t *len)
+{
+	struct stat st;
+
+	if (stat(cf.roster, &st) < 0) {
+		glow_warn("cannot read roster '%s':", cf.roster);
+		return -1;
+	}
+	*len = (size_t)snprintf(stamp, size, "%llu %llu %lld %lld.%09ld\n",
+	    (unsigned long long)st.st_dev, (unsigned long long)st.st_ino,
+	    (long long)st.st_size, (long long)st.st_mtim.tv_sec, st.st_mtim.tv_nsec);
+	return 0;
+}
+
 struct cohorts {
 	struct glow_cohort_choice *c;
 	size_t n;
@@ -460,18 +476,12 @@ cohorts_load(struct cohorts *cs)
 	struct glow_roster r;
 	struct glow_jw w;
 	char stamp[128];
-	struct stat st;
 	size_t i, sl;
 	int rc = -1;
 
 	memset(cs, 0, sizeof *cs);
-	if (stat(cf.roster, &st) < 0) {
-		glow_warn("cannot read roster '%s':", cf.roster);
+	if (roster_stamp(stamp, sizeof stamp, &sl) < 0)
 		return -1;
-	}
-	sl = (size_t)snprintf(stamp, sizeof stamp, "%llu %llu %lld %lld.%09ld\n",
-	    (unsigned long long)st.st_dev, (unsigned long long)st.st_ino,
-	    (long long)st.st_size, (long long)st.st_mtim.tv_sec, st.st_mtim.tv_nsec);
 	glow_buf_printf(&path, "%s/cohorts", cf.state);
 	if (glow_read_file(path.p, &cs->text, 1 << 20) == 0 && cs->text.len > sl &&
 	    memcmp(cs->text.p, stamp, sl) == 0 &&
@@ -884,15 +894,61 @@ not_signed_in(const char *route)
 	    "\"sign in as a facilitator, or send Authorization: Bearer TOKEN\"}\n");
 }
 
+/*
+ * The dashboard's content for (cohort, page), kept in DIR/cache while the
+ * roster file is the same file: the roster of thousands of learners is
+ * read once per change, not once per look.  0, or -1 (roster unusable).
+ */
+static int
+dashboard_body(struct glow_buf *body, const char *cohort, long page)
+{
+	struct glow_buf text = GLOW_BUF_INIT, key = GLOW_BUF_INIT, path = GLOW_BUF_INIT;
+	struct glow_buf kept = GLOW_BUF_INIT;
+	unsigned char h[GLOW_SHA256_LEN];
+	char stamp[128], hex[2 * 16 + 1];
+	struct glow_roster r;
+	size_t sl;
+	int rc = -1;
+
+	if (roster_stamp(stamp, sizeof stamp, &sl) < 0)
+		return -1;
+	glow_buf_printf(&key, "%s%c%s%c%ld", cf.base, 0, cohort ? cohort : "", 0, page);
+	glow_sha256(key.p ? key.p : "", key.len, h);
+	glow_hex(hex, h, 16);
+	glow_buf_printf(&path, "%s/cache/dashboard-%s", cf.state, hex);
+	if (glow_read_file(path.p, &kept, ROSTER_MAX) == 0 && kept.len >= sl &&
+	    memcmp(kept.p, stamp, sl) == 0) {
+		glow_buf_add(body, kept.p + sl, kept.len - sl);
+		rc = 0;
+		goto out;
+	}
+	if (load_roster(&text, &r) < 0)
+		goto out;
+	glow_buf_reset(&kept);
+	glow_buf_add(&kept, stamp, sl);
+	if (glow_dashboard_body(&kept, cf.base, &r, cohort, page) && !kept.failed &&
+	    glow_write_atomic(path.p, kept.p, kept.len, 0600) < 0)
+		glow_warn("cannot write '%s':", path.p);
+	glow_buf_add(body, kept.p + sl, kept.len - sl);
+	glow_roster_free(&r);
+	rc = 0;
+out:
+	glow_buf_free(&text);
+	glow_buf_free(&key);
+	glow_buf_free(&path);
+	glow_buf_free(&kept);
+	return rc;
+}
+
 static void
 do_dashboard(void)
 {
-	struct glow_buf text = GLOW_BUF_INIT, route = GLOW_BUF_INIT;
-	struct glow_roster r;
+	struct glow_buf route = GLOW_BUF_INIT, body = GLOW_BUF_INIT;
 	struct glow_form q;
 	struct glow_page p;
-	const char *cohort;
+	const char *cohort, *pg;
 	size_t cn = 0;
+	long page = 1;
 
 	if (need_state() < 0)
 		return;
@@ -906,6 +962,9 @@ do_dashboard(void)
 	cohort = glow_form_get(&q, "cohort", &cn);
 	if (cohort && cn == 0)
 		cohort = NULL;
+	if ((pg = glow_form_get(&q, "page", NULL)) && strspn(pg, "0123456789") == strlen(pg) &&
+	    strlen(pg) > 0 && strlen(pg) < 7)
+		page = atol(pg);
 	if (!rq.facilitator) {
 		glow_buf_adds(&route, "/dashboard");
 		if (cohort) {
@@ -913,17 +972,18 @@ do_dashboard(void)
 			glow_url_esc(&route, cohort, cn);
 		}
 		not_signed_in(route.p);
-	} else if (load_roster(&text, &r) < 0) {
+	} else if (dashboard_body(&body, cohort, page) < 0) {
 		unavailable(roster_down);
 	} else {
 		page_init(&p, "Cohort dashboard", "dashboard");
 		rs.status = 200;
-		glow_page_dashboard(&rs.body, &p, &r, cohort);
-		glow_roster_free(&r);
+		glow_page_begin(&rs.body, &p);
+		glow_buf_add(&rs.body, body.p, body.len);
+		glow_page_end(&rs.body, &p);
 	}
 	glow_form_free(&q);
-	glow_buf_free(&text);
 	glow_buf_free(&route);
+	glow_buf_free(&body);
 }
 
 static void

@@ -101,13 +101,18 @@ void glow_page_login(struct glow_buf *o, const struct glow_page *p,
     const struct glow_login_form *f);
 
 /*
- * The dashboard: a filter form, then per cohort (only the one named by
- * filter, if not NULL) a bar chart of learners by status and by
- * provisioning state (inline SVG with a text equivalent) and the table of
- * its learners.
+ * The dashboard's content (between the page's heading and its end, so it
+ * can be kept and served again while the roster is unchanged): a filter
+ * form; for every cohort a bar chart of learners by status and by
+ * provisioning state (inline SVG named by a text equivalent) and a link to
+ * the cohort; for the one cohort named by filter, the chart and a table of
+ * its learners, GLOW_DASHBOARD_PAGE to a page (page counts from 1).
+ * Returns 1 if the view is one of a bounded set worth keeping (no filter,
+ * or a cohort that exists and one of its pages), else 0.
  */
-void glow_page_dashboard(struct glow_buf *o, const struct glow_page *p,
-    struct glow_roster *r, const char *filter);
+#define GLOW_DASHBOARD_PAGE 100
+int glow_dashboard_body(struct glow_buf *o, const char *base,
+    struct glow_roster *r, const char *filter, long page);
 
 /* The stylesheet. */
 extern const char glow_companion_css[];

@@ -429,22 +429,22 @@ time_cell(struct glow_buf *o, const char *s, size_t n)
 
 static void
 learner_table(struct glow_buf *o, struct glow_roster *r, const long *cidx,
-    long k, const struct cohort *c)
+    long k, const struct cohort *c, size_t first, size_t last)
 {
 	struct glow_buf scratch = GLOW_BUF_INIT;
 	const char *v;
-	size_t i, n;
+	size_t i, n, seen = 0;
 	int e;
 
 	glow_buf_adds(o, "<div class=\"table-wrap\">\n<table class=\"learners\">\n<caption>Learners in ");
 	ESC(o, c->label ? c->label : c->id);
-	glow_buf_printf(o, " (%zu)</caption>\n<thead>\n<tr><th scope=\"col\">GitHub "
+	glow_buf_printf(o, ", %zu to %zu of %zu</caption>\n<thead>\n<tr><th scope=\"col\">GitHub "
 	    "username</th><th scope=\"col\">Path</th><th scope=\"col\">Status</th>"
 	    "<th scope=\"col\">Provisioning</th><th scope=\"col\">Repository</th>"
 	    "<th scope=\"col\">Registered</th><th scope=\"col\">Last activity</th></tr>\n"
-	    "</thead>\n<tbody>\n", c->nlearner);
-	for (i = 0; i < r->nlearner; i++) {
-		if (cidx[i] != k)
+	    "</thead>\n<tbody>\n", first + 1, last, c->nlearner);
+	for (i = 0; i < r->nlearner && seen < last; i++) {
+		if (cidx[i] != k || seen++ < first)
 			continue;
 		glow_buf_adds(o, "<tr><th scope=\"row\">");
 		if ((v = glow_roster_get(r, i, GLOW_RF_HANDLE, &scratch, &n)))
@@ -471,17 +471,62 @@ learner_table(struct glow_buf *o, struct glow_roster *r, const long *cidx,
 	glow_buf_free(&scratch);
 }
 
-void
-glow_page_dashboard(struct glow_buf *o, const struct glow_page *p,
-    struct glow_roster *r, const char *filter)
+static void
+cohort_link(struct glow_buf *o, const char *base, const char *id, long page)
+{
+	ESC(o, base);
+	glow_buf_adds(o, "/dashboard?cohort=");
+	glow_url_esc(o, id, strlen(id));
+	if (page > 1)
+		glow_buf_printf(o, "&amp;page=%ld", page);
+}
+
+/* Previous, numbered and next pages, as links in a labelled nav. */
+static void
+pagination(struct glow_buf *o, const char *base, const struct cohort *c,
+    long page, long pages)
+{
+	long i;
+
+	if (pages < 2)
+		return;
+	glow_buf_adds(o, "<nav class=\"pagination\" aria-label=\"Pages of learners\">\n<ul>\n");
+	if (page > 1) {
+		glow_buf_adds(o, "<li><a href=\"");
+		cohort_link(o, base, c->id, page - 1);
+		glow_buf_adds(o, "\" rel=\"prev\">Previous page</a></li>\n");
+	}
+	for (i = 1; i <= pages; i++) {
+		if (i == page) {
+			glow_buf_printf(o, "<li><a href=\"");
+			cohort_link(o, base, c->id, i);
+			glow_buf_printf(o, "\" aria-current=\"page\"><span class=\"visually-hidden\">"
+			    "Page </span>%ld</a></li>\n", i);
+			continue;
+		}
+		glow_buf_adds(o, "<li><a href=\"");
+		cohort_link(o, base, c->id, i);
+		glow_buf_printf(o, "\"><span class=\"visually-hidden\">Page </span>%ld</a></li>\n", i);
+	}
+	if (page < pages) {
+		glow_buf_adds(o, "<li><a href=\"");
+		cohort_link(o, base, c->id, page + 1);
+		glow_buf_adds(o, "\" rel=\"next\">Next page</a></li>\n");
+	}
+	glow_buf_adds(o, "</ul>\n</nav>\n");
+}
+
+int
+glow_dashboard_body(struct glow_buf *o, const char *base,
+    struct glow_roster *r, const char *filter, long page)
 {
 	struct glow_buf scratch = GLOW_BUF_INIT;
 	struct cohort *list = NULL;
-	size_t n = 0, cap = 0, i, shown = 0;
-	long *cidx = NULL, k;
+	size_t n = 0, cap = 0, i;
+	long *cidx = NULL, k, pages;
 	const char *v;
 	size_t vn;
-	int e, found = 0;
+	int e, found = 0, keep = 1;
 
 	glow_roster_sort(r);
 	for (i = 0; i < r->ncohort; i++) {
@@ -510,7 +555,6 @@ glow_page_dashboard(struct glow_buf *o, const struct glow_page *p,
 	for (i = 0; i < n; i++)
 		found |= filter && strcmp(filter, list[i].id) == 0;
 
-	glow_page_begin(o, p);
 	glow_buf_printf(o, "<p>%zu learner%s in %zu cohort%s, from the roster of record",
 	    r->nlearner, r->nlearner == 1 ? "" : "s", n, n == 1 ? "" : "s");
 	if (r->generated_at[0]) {
@@ -520,8 +564,8 @@ glow_page_dashboard(struct glow_buf *o, const struct glow_page *p,
 	glow_buf_adds(o, ".</p>\n");
 	if (n) {
 		glow_buf_adds(o, "<form method=\"get\" action=\"");
-		link(o, p, "/dashboard");
-		glow_buf_adds(o, "\" class=\"filter\">\n<div class=\"field\">\n"
+		ESC(o, base);
+		glow_buf_adds(o, "/dashboard\" class=\"filter\">\n<div class=\"field\">\n"
 		    "<label for=\"cohort\">Show cohort</label>\n"
 		    "<select class=\"select\" id=\"cohort\" name=\"cohort\">\n"
 		    "<option value=\"\">All cohorts</option>\n");
@@ -551,7 +595,6 @@ glow_page_dashboard(struct glow_buf *o, const struct glow_page *p,
 
 		if (filter && found && strcmp(filter, c->id) != 0)
 			continue;
-		shown++;
 		glow_buf_printf(o, "<section class=\"cohort\" aria-labelledby=\"c%zu\">\n"
 		    "<h2 id=\"c%zu\">", i, i);
 		ESC(o, c->label ? c->label : c->id);
@@ -568,12 +611,29 @@ glow_page_dashboard(struct glow_buf *o, const struct glow_page *p,
 		glow_buf_printf(o, "<p>%zu learner%s.</p>\n<h3>Progress</h3>\n",
 		    c->nlearner, c->nlearner == 1 ? "" : "s");
 		chart(o, c, i);
+		if (!found) {
+			glow_buf_adds(o, "<p><a href=\"");
+			cohort_link(o, base, c->id, 1);
+			glow_buf_printf(o, "\">Show the %zu learner%s of ", c->nlearner,
+			    c->nlearner == 1 ? "" : "s");
+			ESC(o, c->label ? c->label : c->id);
+			glow_buf_adds(o, "</a></p>\n</section>\n");
+			continue;
+		}
+		pages = (long)((c->nlearner + GLOW_DASHBOARD_PAGE - 1) / GLOW_DASHBOARD_PAGE);
+		if (page < 1 || page > pages) {
+			page = 1;
+			keep = 0;
+		}
 		glow_buf_adds(o, "<h3>Learners</h3>\n");
 		if (cidx)
-			learner_table(o, r, cidx, (long)i, c);
+			learner_table(o, r, cidx, (long)i, c,
+			    (size_t)(page - 1) * GLOW_DASHBOARD_PAGE,
+			    (size_t)page * GLOW_DASHBOARD_PAGE < c->nlearner ?
+			    (size_t)page * GLOW_DASHBOARD_PAGE : c->nlearner);
+		pagination(o, base, c, page, pages);
 		glow_buf_adds(o, "</section>\n");
 	}
-	glow_page_end(o, p);
 	for (i = 0; i < n; i++) {
 		free(list[i].id);
 		free(list[i].label);
@@ -581,4 +641,5 @@ glow_page_dashboard(struct glow_buf *o, const struct glow_page *p,
 	free(list);
 	free(cidx);
 	glow_buf_free(&scratch);
+	return keep && (!filter || found);
 }

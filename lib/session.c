@@ -51,6 +51,9 @@ glow_state_open(const char *dir)
 	if (mkdir_private(path) < 0)
 		return -1;
 	snprintf(path, sizeof path, "%s/ratelimit", dir);
+	if (mkdir_private(path) < 0)
+		return -1;
+	snprintf(path, sizeof path, "%s/cache", dir);
 	return mkdir_private(path);
 }
 

@@ -12,6 +12,7 @@
  *     DIR/sessions/ID      one empty file per facilitator session; removing
  *                          it (sign-out) revokes the session
  *     DIR/ratelimit/       see ratelimit.h
+ *     DIR/cache/           pages kept while the roster file is unchanged
  *
  * A session is a cookie value "ID.K.EXPIRES.MAC": ID 32 hex digits of
  * randomness, K 'a' (anonymous, for a learner's CSRF token) or 'f'
@@ -35,7 +36,7 @@
 #define GLOW_CSRF_LEN 64        /* hex digits */
 
 /*
- * Make dir (and its sessions/ and ratelimit/ subdirectories) with mode
+ * Make dir (and its sessions/, ratelimit/ and cache/ subdirectories) with mode
  * 0700 if missing.  EACCES if dir exists but group or others have any
  * permission on it.
  */

@@ -37,7 +37,7 @@ serve-config:
 	echo 'server.tag = "lighttpd"'; \
 	echo 'mimetype.assign = (".html" => "text/html; charset=utf-8", ".css" => "text/css; charset=utf-8")'; \
 	echo '# every address but the static ceiling (for t/perf) is the companion'; \
-	echo 'url.rewrite-once = ("^/ceiling/" => "$$0", "^(.*)$$" => "/glow-companion$$1")'; \
+	echo 'url.rewrite-once = ("^/ceiling/.*" => "$$0", "^(.*)$$" => "/glow-companion$$1")'; \
 	echo 'cgi.assign = ("/glow-companion" => "")'; \
 	echo 'setenv.add-environment = ('; \
 	echo '  "COMPANION_ROSTER_PATH" => "$(SERVE_ROSTER)",'; \

@@ -366,10 +366,41 @@ test_expect_success 'the dashboard: cohorts, chart with a text equivalent, table
 	grep -q "<figcaption id=\"c0-chart-title\">" body &&
 	grep -q "<p id=\"c0-chart-desc\">Status: Awaiting acknowledgement 3, Active on day 1 1," body &&
 	grep -q "fill=\"currentColor\"" body &&
-	grep -q "<caption>Learners in Spring 2026 workshop (4)</caption>" body &&
+	grep -q "<a href=\"/dashboard?cohort=spring-2026\">Show the 4 learners of Spring 2026 workshop</a>" body &&
+	! grep -q "<table" body &&
+	JAR=$FJAR req GET "/dashboard?cohort=spring-2026" && status_is 200 &&
+	grep -q "<caption>Learners in Spring 2026 workshop, 1 to 4 of 4</caption>" body &&
 	grep -q "<th scope=\"col\">GitHub username</th>" body &&
 	grep -q "<tr><th scope=\"row\">alice-example</th>" body &&
-	grep -q ">Sign out</button>" body && ! grep -q "prefers screen-reader" body
+	grep -q ">Sign out</button>" body && ! grep -q "prefers screen-reader" body &&
+	! grep -q "class=\"pagination\"" body
+'
+
+test_expect_success 'the dashboard pages a large cohort, 100 learners a page' '
+	signin &&
+	jq "[range(250) | {github_handle: \"p\(.)\", cohort_id: \"spring-2026\"}] as \$l | .learners += \$l" good.json >roster.json &&
+	JAR=$FJAR req GET "/dashboard?cohort=spring-2026&page=3" && status_is 200 &&
+	grep -q "<caption>Learners in Spring 2026 workshop, 201 to 254 of 254</caption>" body &&
+	test "$(grep -c "<tr><th scope=\"row\">" body)" = 54 &&
+	grep -q "<nav class=\"pagination\" aria-label=\"Pages of learners\">" body &&
+	grep -q "page=2\" rel=\"prev\">Previous page</a>" body &&
+	grep -q "page=3\" aria-current=\"page\">" body && ! grep -q "rel=\"next\"" body &&
+	JAR=$FJAR req GET "/dashboard?cohort=spring-2026&page=999" &&
+	grep -q "1 to 100 of 254" body &&
+	JAR=$FJAR req GET "/dashboard?cohort=spring-2026&page=-1" && grep -q "1 to 100 of 254" body
+'
+
+test_expect_success 'the kept dashboard follows every change of the roster' '
+	signin && cp good.json roster.json &&
+	JAR=$FJAR req GET "/dashboard?cohort=spring-2026" && ! grep -q "newcomer" body &&
+	fresh && req POST /register "csrf=$CSRF&github_handle=newcomer&cohort_id=spring-2026&path=day1-day2" &&
+	status_is 303 &&
+	JAR=$FJAR req GET "/dashboard?cohort=spring-2026" && grep -q "<tr><th scope=\"row\">newcomer</th>" body &&
+	ls state/cache | grep -q "^dashboard-" &&
+	JAR=$FJAR req GET "/dashboard?cohort=nope1" && JAR=$FJAR req GET "/dashboard?cohort=nope2" &&
+	JAR=$FJAR req GET "/dashboard?cohort=spring-2026&page=77" &&
+	test "$(ls state/cache | grep -c "^dashboard-")" -le 3 &&
+	cp good.json roster.json
 '
 
 test_expect_success 'the dashboard filter shows one cohort; an unknown one is said so' '
@@ -377,7 +408,7 @@ test_expect_success 'the dashboard filter shows one cohort; an unknown one is sa
 	jq ".cohorts += [{\"cohort_id\": \"autumn-2026\"}] | .learners += [{\"github_handle\": \"zed\", \"cohort_id\": \"autumn-2026\"}]" good.json >roster.json &&
 	JAR=$FJAR req GET "/dashboard?cohort=autumn-2026" && status_is 200 &&
 	grep -q "<option value=\"autumn-2026\" selected>" body &&
-	grep -q "<caption>Learners in autumn-2026 (1)</caption>" body &&
+	grep -q "<caption>Learners in autumn-2026, 1 to 1 of 1</caption>" body &&
 	! grep -q "<caption>Learners in Spring" body &&
 	JAR=$FJAR req GET "/dashboard?cohort=%3Cnone%3E" && status_is 200 &&
 	grep -q "No cohort is called &ldquo;&lt;none&gt;&rdquo;" body &&

@@ -174,7 +174,8 @@ async function main() {
 	await axe(page, 'dashboard (full)');
 	stops = await tabStops(page, 30);
 	const wantDash = ['a:Skip to main content', 'a:GLOW workshop', 'a:Register', 'a:Facilitator dashboard',
-		'button:Sign out', '#cohort', 'button:Show'];
+		'button:Sign out', '#cohort', 'button:Show', 'a:Show the 5 learners of Spring 2026 workshop',
+		'a:Show the 2 learners of Autumn 2026 workshop'];
 	report('keyboard: Tab reaches every dashboard control in order', JSON.stringify(stops) === JSON.stringify(wantDash),
 		`got ${JSON.stringify(stops)}`);
 	const chart = await page.evaluate(() => {
@@ -196,6 +197,15 @@ async function main() {
 	await page.emulateMedia({ forcedColors: 'none' });
 	await page.goto(`${URL}/dashboard?cohort=spring-2026`);
 	await axe(page, 'dashboard (one cohort)');
+	// A cohort of more than a page of learners: the pages' navigation.
+	const big = JSON.parse(good);
+	for (let i = 0; i < 230; i++) big.learners.push({ github_handle: `many-${i}`, cohort_id: 'autumn-2026' });
+	fs.writeFileSync(ROSTER, JSON.stringify(big, null, 2) + '\n');
+	await page.goto(`${URL}/dashboard?cohort=autumn-2026&page=2`);
+	report('dashboard pages: the second page of a large cohort', (await page.textContent('caption')).includes('101 to 200 of 232'),
+		await page.textContent('caption'));
+	await axe(page, 'dashboard (a page of a large cohort)');
+	fs.writeFileSync(ROSTER, good);
 
 	// The dashboard, empty.
 	const empty = JSON.parse(good);
