@@ -49,6 +49,8 @@ static const char *const ev_name[EV_COUNT] = { "registered",
 static struct {
 	const char *roster, *state, *base, *trusted, *secret_key;
 	struct glow_buf token;          /* empty: sign-in is turned off */
+	struct glow_buf key;            /* COMPANION_SECRET_KEY, read */
+	int key_bad;                    /* it was given but cannot be read */
 	int secure;
 	unsigned rl_max, rl_window;
 } cf;
@@ -209,6 +211,10 @@ need_state(void)
 {
 	if (rq.state_ok)
 		return 0;
+	if (cf.key_bad) {
+		unavailable("The companion is not set up correctly.");
+		return -1;
+	}
 	if (glow_state_open(cf.state) < 0) {
 		if (errno == EACCES)
 			glow_warn("cannot use state directory '%s': group or others "
@@ -1163,7 +1169,15 @@ configure(void)
 	cf.roster = (v = getenv("COMPANION_ROSTER_PATH")) && *v ? v : "roster.json";
 	cf.state = (v = getenv("COMPANION_STATE_DIR")) && *v ? v :
 	    "/var/lib/glow-companion";
-	cf.secret_key = getenv("COMPANION_SECRET_KEY");
+	if ((v = getenv("COMPANION_SECRET_KEY")) && *v) {
+		if ((e = glow_secret_value(v, &cf.key, 1)) == GLOW_SECRET_OK) {
+			cf.secret_key = cf.key.p;
+		} else {
+			glow_warn("cannot read COMPANION_SECRET_KEY: %s",
+			    glow_secret_strerror(e));
+			cf.key_bad = 1;
+		}
+	}
 	cf.trusted = getenv("COMPANION_TRUSTED_PROXIES");
 	cf.secure = !((v = getenv("COMPANION_SECURE_COOKIES")) && strcmp(v, "0") == 0);
 	cf.rl_max = env_uint("COMPANION_RATE_LIMIT_MAX", 10);
@@ -1308,6 +1322,8 @@ main(int argc, char *argv[])
 	glow_wipe(rq.key, sizeof rq.key);
 	glow_buf_wipe(&cf.token);
 	glow_buf_free(&cf.token);
+	glow_buf_wipe(&cf.key);
+	glow_buf_free(&cf.key);
 	glow_form_free(&rq.body);
 	glow_buf_free(&rs.head);
 	glow_buf_free(&rs.body);

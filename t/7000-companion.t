@@ -142,6 +142,17 @@ test_expect_success 'COMPANION_SECRET_KEY: no key file, and cookies made under i
 	status_is 403
 '
 
+test_expect_success 'COMPANION_SECRET_KEY=@file is read; an unreadable one is a 503' '
+	printf "file-key\n" >sk && chmod 600 sk &&
+	COMPANION_SECRET_KEY=@$TRASH/sk COMPANION_STATE_DIR=$TRASH/st4 req GET /register && status_is 200 &&
+	JAR=$(cookie_of) && CSRF=$(csrf_of) && ! test -e st4/key &&
+	COMPANION_SECRET_KEY=file-key COMPANION_STATE_DIR=$TRASH/st4 \
+	    req POST /register "csrf=$CSRF&github_handle=&cohort_id=spring-2026&path=day1-day2" &&
+	status_is 422 &&
+	COMPANION_SECRET_KEY=@$TRASH/missing req GET /register && status_is 503 &&
+	grep -q "cannot read COMPANION_SECRET_KEY" err
+'
+
 test_expect_success 'registration: 303 to the confirmation, learner added with defaults' '
 	fresh &&
 	req POST /register "csrf=$CSRF&github_handle=%40Carol-New&cohort_id=spring-2026&path=day2-only" &&
