@@ -488,10 +488,12 @@ main(int argc, char *argv[])
 	}
 	if (optind != argc || (!!inst + !!owner + !!repo) > 1)
 		usage(stderr, GLOW_EXIT_ERR);
-	if (mode && *mode && strcmp(mode, "app") != 0) {
+	/* The seeds spell the App mode "github-app"; "app" is kept as a synonym. */
+	if (mode && *mode && strcmp(mode, "github-app") != 0 &&
+	    strcmp(mode, "app") != 0) {
 		if (strcmp(mode, "actions-bot") != 0)
-			glow_die(GLOW_EXIT_ERR, "bad mode '%s': want app or actions-bot",
-			    mode);
+			glow_die(GLOW_EXIT_ERR, "bad mode '%s': want github-app or "
+			    "actions-bot", mode);
 		if (!del)
 			return actions_bot();
 	}

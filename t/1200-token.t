@@ -164,6 +164,14 @@ test_expect_success 'actions-bot mode passes PROVISIONING_TOKEN through, no requ
 	test_grep PROVISIONING_TOKEN err
 '
 
+test_expect_success 'the deployment guide spelling github-app is the App mode' '
+	clear &&
+	PROVISIONING_MODE=github-app glow-token -i 42 <jwt.json >g.json &&
+	test "$(jq -r .installation_id g.json)" = 42 &&
+	glow-token -m app -i 42 <jwt.json >a.json &&
+	test "$(jq -r .installation_id a.json)" = 42
+'
+
 test_expect_success 'revoking a passed-through token makes no request' '
 	clear &&
 	glow-token -d <p.json &&
