@@ -14,6 +14,8 @@
 #include "intake.h"
 #include "json.h"
 #include "roster.h"
+#include "rosterselect.h"
+#include "rosterstats.h"
 
 #define MAXIN ((size_t)1 << 30)
 
@@ -55,25 +57,34 @@ out_fd(struct glow_roster *r, int view, const unsigned char *keep)
 		glow_die(GLOW_EXIT_ERR, "cannot write 'stdout':");
 }
 
-/* Every problem, one line each, in one write. */
+/* Each line of text as "glow-roster: what 'name': line", in one write. */
 static void
-print_problems(const char *what, const struct glow_roster *r)
+warn_lines(const char *what, const char *name, const char *text, size_t len,
+    int out_of_memory)
 {
 	struct glow_buf b = GLOW_BUF_INIT;
-	const char *p = r->problems.p, *end = p + r->problems.len, *nl;
+	const char *p = text ? text : "", *end = p + (text ? len : 0), *nl;
 
-	for (; p && p < end; p = nl + 1) {
+	for (; p < end; p = nl + 1) {
 		if (!(nl = memchr(p, '\n', (size_t)(end - p))))
 			nl = end;
 		glow_buf_printf(&b, "%s: %s '%s': %.*s\n", glow_progname, what,
-		    rname, (int)(nl - p), p);
+		    name, (int)(nl - p), p);
 	}
-	if (r->problems.failed || (!r->problems.len && r->nproblems))
+	if (out_of_memory)
 		glow_buf_printf(&b, "%s: %s '%s': out of memory\n",
-		    glow_progname, what, rname);
+		    glow_progname, what, name);
 	fflush(stdout);
 	(void)glow_write_all(STDERR_FILENO, b.p, b.len);
 	glow_buf_free(&b);
+}
+
+/* Every problem of the roster, one line each. */
+static void
+print_problems(const char *what, const struct glow_roster *r)
+{
+	warn_lines(what, rname, r->problems.p, r->problems.len,
+	    r->problems.failed || (!r->problems.len && r->nproblems));
 }
 
 static void
@@ -179,20 +190,6 @@ struct add {
 };
 
 static int
-ensure_cohort_of(struct glow_roster *r, long i)
-{
-	struct glow_buf scratch = GLOW_BUF_INIT;
-	const char *c;
-	size_t n;
-	int rc = 0;
-
-	if ((c = glow_roster_get(r, (size_t)i, GLOW_RF_COHORT, &scratch, &n)))
-		rc = glow_roster_cohort_ensure(r, c, n);
-	glow_buf_free(&scratch);
-	return rc < 0 ? -1 : 0;
-}
-
-static int
 add_fn(struct glow_roster *r, void *arg)
 {
 	struct add *a = arg;
@@ -211,19 +208,12 @@ add_fn(struct glow_roster *r, void *arg)
 		if (rc < 0 && errno == ENOMEM)
 			glow_die(GLOW_EXIT_ERR, "cannot add '%s': out of memory", a->name);
 		if (rc < 0) {
-			const char *p = why.p ? why.p : "", *nl;
-
-			for (; *p; p = nl + 1) {
-				nl = strchr(p, '\n');
-				glow_warn("cannot add '%s': %.*s", a->name,
-				    (int)(nl ? nl - p : (long)strlen(p)), p);
-				if (!nl)
-					break;
-			}
+			warn_lines("cannot add", a->name, why.p, why.len, 0);
 			bad = 1;
 			continue;
 		}
-		if (rc == GLOW_ROSTER_ADDED && ensure_cohort_of(r, i) < 0)
+		if (rc == GLOW_ROSTER_ADDED &&
+		    glow_roster_cohort_ensure_learner(r, (size_t)i) < 0)
 			glow_die(GLOW_EXIT_ERR, "cannot add '%s': out of memory", a->name);
 	}
 	glow_buf_free(&why);
@@ -263,135 +253,28 @@ struct intake {
 	const char *name;
 	const char *cohort;
 	struct glow_json doc;
-	struct glow_buf report;
-	int bad;
+	struct glow_intake_run run;
 };
-
-static const struct glow_json *issues_doc;
-
-static int
-issue_cmp(const void *a, const void *b)
-{
-	long long x = 0, y = 0;
-
-	glow_json_int(issues_doc, glow_json_get(issues_doc, *(const int *)a, "number"), &x);
-	glow_json_int(issues_doc, glow_json_get(issues_doc, *(const int *)b, "number"), &y);
-	if (x != y)
-		return x < y ? -1 : 1;
-	return (*(const int *)a > *(const int *)b) - (*(const int *)a < *(const int *)b);
-}
-
-static void
-report_item(struct glow_jw *w, long long number, const char *key, size_t kn,
-    const char *reason)
-{
-	glow_jw_object(w);
-	glow_jw_key(w, "issue");
-	if (number > 0)
-		glow_jw_int(w, number);
-	else
-		glow_jw_null(w);
-	if (key) {
-		glow_jw_key(w, "key");
-		glow_jw_strn(w, key, kn);
-	}
-	if (reason) {
-		glow_jw_key(w, "reason");
-		glow_jw_str(w, reason);
-	}
-	glow_jw_end(w);
-}
 
 static int
 intake_fn(struct glow_roster *r, void *arg)
 {
 	struct intake *in = arg;
-	struct glow_intake it;
-	struct glow_json ld;
-	struct glow_buf why = GLOW_BUF_INIT;
-	struct glow_buf lists[4] = { GLOW_BUF_INIT, GLOW_BUF_INIT, GLOW_BUF_INIT,
-	    GLOW_BUF_INIT };
-	static const char *const names[4] = {
-		"added", "existing", "skipped", "unparseable"
-	};
-	struct glow_jw w[4], rw;
-	int *order = NULL, n = 0, e, k, rc, which;
-	long i;
+	const struct glow_intake_bad *b;
+	int rc = glow_intake_roster(r, &in->doc, in->cohort, now, &in->run);
+	size_t k;
 
-	memset(&it, 0, sizeof it);
-	for (k = 0; k < 4; k++) {
-		glow_jw_init(&w[k], &lists[k], 2);
-		w[k].depth = 2;         /* nested in the report, below */
-		w[k].empty = 1;
-	}
-	if (glow_json_size(&in->doc, 0) > 0 &&
-	    !(order = malloc((size_t)glow_json_size(&in->doc, 0) * sizeof *order)))
-		glow_die(GLOW_EXIT_ERR, "cannot take in '%s': out of memory", in->name);
-	for (e = glow_json_first(&in->doc, 0); e >= 0; e = glow_json_next(&in->doc, e))
-		order[n++] = e;
-	issues_doc = &in->doc;
-	if (n > 1)
-		qsort(order, (size_t)n, sizeof *order, issue_cmp);
-	for (k = 0; k < n; k++) {
-		rc = glow_intake_issue(&in->doc, order[k], in->cohort, &it);
-		if (rc == GLOW_INTAKE_SKIP) {
-			report_item(&w[2], it.number, NULL, 0, it.reason);
-			continue;
-		}
-		if (rc == GLOW_INTAKE_LEARNER) {
-			if (glow_json_parse(&ld, it.learner.p, it.learner.len, NULL) < 0)
-				glow_die(GLOW_EXIT_ERR, "cannot take in '%s': out of memory",
-				    in->name);
-			glow_buf_reset(&why);
-			rc = glow_roster_upsert(r, &ld, 0, GLOW_ROSTER_NO_UPDATE, now,
-			    NULL, &why, &i);
-			glow_json_free(&ld);
-			if (rc < 0 && errno == ENOMEM)
-				glow_die(GLOW_EXIT_ERR, "cannot take in '%s': out of memory",
-				    in->name);
-			if (rc < 0) {
-				char *nl = why.p ? strchr(why.p, '\n') : NULL;
-
-				if (nl)
-					*nl = '\0';
-				snprintf(it.reason, sizeof it.reason, "%s",
-				    why.p ? why.p : "invalid learner");
-				rc = GLOW_INTAKE_BAD;
-			} else {
-				which = rc == GLOW_ROSTER_ADDED ? 0 : 1;
-				if (rc == GLOW_ROSTER_ADDED && ensure_cohort_of(r, i) < 0)
-					glow_die(GLOW_EXIT_ERR, "cannot take in '%s': out of memory",
-					    in->name);
-				report_item(&w[which], it.number, r->learner[i].key,
-				    r->learner[i].keylen, NULL);
-				continue;
-			}
-		}
-		/* GLOW_INTAKE_BAD */
-		in->bad = 1;
-		if (it.number > 0)
-			glow_warn("cannot take in issue '#%lld': %s", it.number, it.reason);
+	for (k = 0; k < in->run.nbad; k++) {
+		b = &in->run.bad[k];
+		if (b->number > 0)
+			glow_warn("cannot take in issue '#%lld': %s", b->number,
+			    b->reason);
 		else
-			glow_warn("cannot take in issue '%d of %s': %s", k, in->name,
-			    it.reason);
-		report_item(&w[3], it.number, NULL, 0, it.reason);
+			glow_warn("cannot take in issue '%zu of %s': %s", b->index,
+			    in->name, b->reason);
 	}
-	/* the report: {"added": [...], ...} */
-	glow_jw_init(&rw, &in->report, 2);
-	glow_jw_object(&rw);
-	for (k = 0; k < 4; k++) {
-		glow_jw_key(&rw, names[k]);
-		glow_jw_array(&rw);
-		glow_buf_add(&in->report, lists[k].p, lists[k].len);
-		rw.empty = w[k].empty;
-		glow_jw_end(&rw);
-		glow_buf_free(&lists[k]);
-	}
-	glow_jw_end(&rw);
-	glow_buf_addc(&in->report, '\n');
-	free(order);
-	glow_buf_free(&it.learner);
-	glow_buf_free(&why);
+	if (rc < 0)
+		glow_die(GLOW_EXIT_ERR, "cannot take in '%s': out of memory", in->name);
 	return 0;
 }
 
@@ -402,6 +285,7 @@ cmd_intake(const char *file, const char *cohort, const char *report, int argc,
 	struct glow_buf text = GLOW_BUF_INIT;
 	struct glow_json_error e;
 	struct intake in;
+	int rc;
 
 	if (argc > 1)
 		usage(GLOW_EXIT_ERR);
@@ -419,15 +303,17 @@ cmd_intake(const char *file, const char *cohort, const char *report, int argc,
 		    in.name);
 	edit(file, GLOW_ROSTER_CREATE, intake_fn, &in);
 	if (report) {
-		if (glow_write_atomic(report, in.report.p, in.report.len, 0644) < 0)
+		if (glow_write_atomic(report, in.run.report.p, in.run.report.len,
+		    0644) < 0)
 			glow_die(GLOW_EXIT_ERR, "cannot write '%s':", report);
 	} else if (file) {
-		out_write(&in.report);
+		out_write(&in.run.report);
 	}
-	glow_buf_free(&in.report);
+	rc = in.run.nbad ? GLOW_EXIT_NO : GLOW_EXIT_OK;
+	glow_intake_run_free(&in.run);
 	glow_json_free(&in.doc);
 	glow_buf_free(&text);
-	return in.bad ? GLOW_EXIT_NO : GLOW_EXIT_OK;
+	return rc;
 }
 
 /* select */
@@ -436,90 +322,25 @@ cmd_intake(const char *file, const char *cohort, const char *report, int argc,
 static void
 enum_mask(unsigned *mask, const char *s, const char *const *list, const char *what)
 {
-	const char *p = s, *c;
-	int i;
+	size_t off, n;
 
-	for (;;) {
-		c = strchr(p, ',');
-		i = glow_roster_enum(list, p, c ? (size_t)(c - p) : strlen(p));
-		if (i < 0)
-			glow_die(GLOW_EXIT_ERR, "bad %s '%.*s': not a %s", what,
-			    (int)(c ? c - p : (long)strlen(p)), p, what);
-		*mask |= 1u << i;
-		if (!c)
-			break;
-		p = c + 1;
-	}
+	if (glow_roster_enum_mask(mask, list, s, &off, &n) < 0)
+		glow_die(GLOW_EXIT_ERR, "bad %s '%.*s': not a %s", what, (int)n,
+		    s + off, what);
 }
-
-struct filter {
-	unsigned states, statuses;
-	char **cohorts;
-	int ncohorts;
-	struct glow_buf keys;   /* normalised keys, NUL-separated */
-	int nkeys;
-};
 
 static void
 norm_key(struct glow_buf *out, const char *k)
 {
-	const char *at = strstr(k, "@@");
-
-	if (!at)
+	if (glow_roster_key_parse(out, k) < 0)
 		glow_die(GLOW_EXIT_ERR, "bad key '%s': not handle@@cohort", k);
-	glow_roster_key(out, k, (size_t)(at - k), at + 2, strlen(at + 2));
 }
 
 static int
-matches(const struct glow_roster *r, size_t i, const struct filter *f,
-    struct glow_buf *scratch)
-{
-	const char *s;
-	size_t n;
-	int j;
-
-	if (f->states) {
-		s = glow_roster_get(r, i, GLOW_RF_STATE, scratch, &n);
-		if (!s || !(f->states & 1u << glow_roster_enum(glow_roster_states, s, n)))
-			return 0;
-	}
-	if (f->statuses) {
-		s = glow_roster_get(r, i, GLOW_RF_STATUS, scratch, &n);
-		if (!s || !(f->statuses & 1u << glow_roster_enum(glow_roster_statuses, s, n)))
-			return 0;
-	}
-	if (f->ncohorts) {
-		s = glow_roster_get(r, i, GLOW_RF_COHORT, scratch, &n);
-		for (j = 0; s && j < f->ncohorts; j++) {
-			size_t cn;
-			const char *c = glow_roster_trim(f->cohorts[j],
-			    strlen(f->cohorts[j]), &cn);
-
-			if (cn == n && memcmp(c, s, n) == 0)
-				break;
-		}
-		if (!s || j == f->ncohorts)
-			return 0;
-	}
-	if (f->nkeys) {
-		const char *k = f->keys.p;
-
-		for (j = 0; j < f->nkeys; j++, k += strlen(k) + 1)
-			if (strlen(k) == r->learner[i].keylen &&
-			    memcmp(k, r->learner[i].key, r->learner[i].keylen) == 0)
-				break;
-		if (j == f->nkeys)
-			return 0;
-	}
-	return 1;
-}
-
-static int
-cmd_select(const char *path, const struct filter *f, int whole)
+cmd_select(const char *path, const struct glow_roster_filter *f, int whole)
 {
 	struct glow_roster r;
-	struct glow_buf text = GLOW_BUF_INIT, out = GLOW_BUF_INIT;
-	struct glow_buf scratch = GLOW_BUF_INIT;
+	struct glow_buf text = GLOW_BUF_INIT, scratch = GLOW_BUF_INIT;
 	unsigned char *keep;
 	size_t i;
 
@@ -528,11 +349,10 @@ cmd_select(const char *path, const struct filter *f, int whole)
 	if (!(keep = malloc(r.nlearner + 1)))
 		glow_die(GLOW_EXIT_ERR, "cannot select: out of memory");
 	for (i = 0; i < r.nlearner; i++)
-		keep[i] = (unsigned char)matches(&r, i, f, &scratch);
+		keep[i] = (unsigned char)glow_roster_filter_match(&r, i, f, &scratch);
 	out_fd(&r, whole ? GLOW_ROSTER_CANONICAL : GLOW_ROSTER_LEARNERS, keep);
 	free(keep);
 	glow_buf_free(&scratch);
-	glow_buf_free(&out);
 	glow_buf_free(&text);
 	glow_roster_free(&r);
 	return GLOW_EXIT_OK;
@@ -542,77 +362,79 @@ cmd_select(const char *path, const struct filter *f, int whole)
 
 struct set {
 	const char *key;
-	char **assign;
-	int n;
 	int unknown_ok;
+	const char **field;     /* the assignments, split */
+	const char **json;      /* each value as JSON text */
+	size_t n;
+	struct glow_buf vals;   /* holds the JSON texts */
 };
 
 static int
 set_fn(struct glow_roster *r, void *arg)
 {
 	struct set *s = arg;
-	struct glow_buf key = GLOW_BUF_INIT, why = GLOW_BUF_INIT, vals = GLOW_BUF_INIT;
-	const char **field, **json;
-	size_t *off;
+	struct glow_buf key = GLOW_BUF_INIT, why = GLOW_BUF_INIT;
+	size_t k;
 	long i;
-	int k, rc;
+	int rc;
 
 	norm_key(&key, s->key);
-	if ((i = glow_roster_find(r, key.p, key.len)) < 0) {
+	i = glow_roster_find(r, key.p, key.len);
+	glow_buf_free(&key);
+	if (i < 0) {
 		glow_warn("cannot set '%s': no such learner", s->key);
 		return -1;
 	}
-	field = calloc((size_t)s->n, sizeof *field);
-	json = calloc((size_t)s->n, sizeof *json);
-	off = calloc((size_t)s->n, sizeof *off);
-	if (!field || !json || !off)
+	for (k = 0; k < s->n; k++)
+		if (glow_roster_field_lookup(s->field[k], strlen(s->field[k])) < 0 &&
+		    !s->unknown_ok) {
+			glow_warn("cannot set '%s': '%s' is not a roster field (-u sets others)",
+			    s->key, s->field[k]);
+			return -1;
+		}
+	rc = glow_roster_update(r, (size_t)i, s->field, s->json, s->n, &why);
+	if (rc < 0 && errno == ENOMEM)
 		glow_die(GLOW_EXIT_ERR, "cannot set '%s': out of memory", s->key);
-	for (k = 0; k < s->n; k++) {
-		char *a = s->assign[k], *eq = strchr(a, '=');
-		int raw = eq && eq > a && eq[-1] == ':';
+	if (rc < 0)
+		warn_lines("cannot set", s->key, why.p ? why.p : "invalid value",
+		    why.p ? why.len : strlen("invalid value"), 0);
+	glow_buf_free(&why);
+	return rc < 0 ? -1 : 0;
+}
+
+/* Split field=value (a string) and field:=json assignments in place. */
+static void
+split_assignments(struct set *s, int argc, char **argv)
+{
+	size_t *off;
+	int k;
+
+	s->n = (size_t)argc;
+	s->field = calloc(s->n, sizeof *s->field);
+	s->json = calloc(s->n, sizeof *s->json);
+	if (!s->field || !s->json || !(off = calloc(s->n, sizeof *off)))
+		glow_die(GLOW_EXIT_ERR, "cannot set '%s': out of memory", s->key);
+	for (k = 0; k < argc; k++) {
+		char *a = argv[k], *eq = strchr(a, '=');
+		int raw = eq > a && eq[-1] == ':';
 
 		*eq = '\0';             /* checked in cmd_set */
 		if (raw)
 			eq[-1] = '\0';
-		field[k] = a;
-		off[k] = vals.len;
+		s->field[k] = a;
+		off[k] = s->vals.len;
 		if (raw)
-			glow_buf_add(&vals, eq + 1, strlen(eq + 1) + 1);
+			glow_buf_add(&s->vals, eq + 1, strlen(eq + 1) + 1);
 		else {
-			glow_json_quote(&vals, eq + 1, strlen(eq + 1));
-			glow_buf_addc(&vals, '\0');
-		}
-		if (glow_roster_field_lookup(a, strlen(a)) < 0 && !s->unknown_ok) {
-			glow_warn("cannot set '%s': '%s' is not a roster field (-u sets others)",
-			    s->key, a);
-			return -1;
+			glow_json_quote(&s->vals, eq + 1, strlen(eq + 1));
+			glow_buf_addc(&s->vals, '\0');
 		}
 	}
-	if (vals.failed)
+	if (s->vals.failed)
 		glow_die(GLOW_EXIT_ERR, "cannot set '%s': out of memory", s->key);
-	for (k = 0; k < s->n; k++)
-		json[k] = vals.p + off[k];
-	rc = glow_roster_update(r, (size_t)i, field, json, (size_t)s->n, &why);
-	if (rc < 0 && errno == ENOMEM)
-		glow_die(GLOW_EXIT_ERR, "cannot set '%s': out of memory", s->key);
-	if (rc < 0) {
-		const char *p = why.p ? why.p : "invalid value\n", *nl;
-
-		for (; *p; p = nl + 1) {
-			if (!(nl = strchr(p, '\n')))
-				nl = p + strlen(p);
-			glow_warn("cannot set '%s': %.*s", s->key, (int)(nl - p), p);
-			if (!*nl)
-				break;
-		}
-	}
-	free(field);
-	free(json);
+	for (k = 0; k < argc; k++)
+		s->json[k] = s->vals.p + off[k];
 	free(off);
-	glow_buf_free(&key);
-	glow_buf_free(&why);
-	glow_buf_free(&vals);
-	return rc < 0 ? -1 : 0;
 }
 
 static int
@@ -627,9 +449,11 @@ cmd_set(const char *file, struct set *s, int argc, char **argv)
 		    (argv[k][0] == ':' && argv[k][1] == '='))
 			glow_die(GLOW_EXIT_ERR, "bad assignment '%s': not field=value or field:=json",
 			    argv[k]);
-	s->assign = argv;
-	s->n = argc;
+	split_assignments(s, argc, argv);
 	edit(file, 0, set_fn, s);
+	free(s->field);
+	free(s->json);
+	glow_buf_free(&s->vals);
 	return GLOW_EXIT_OK;
 }
 
@@ -662,182 +486,22 @@ cmd_validate(const char *path)
 
 /* stats */
 
-#define NSTATE 4
-#define NSTATUS 5
-
-struct cstat {
-	size_t off, n;          /* cohort ID in the names buffer */
-	int state, status;      /* -1: a listed cohort, no learner */
-};
-
-static const char *cstat_names;
-
-static int
-cstat_cmp(const void *a, const void *b)
-{
-	const struct cstat *x = a, *y = b;
-	size_t m = x->n < y->n ? x->n : y->n;
-	int c = memcmp(cstat_names + x->off, cstat_names + y->off, m);
-
-	if (c)
-		return c;
-	return (x->n > y->n) - (x->n < y->n);
-}
-
-struct counts {
-	const char *id;
-	size_t n;
-	long learners, state[NSTATE], status[NSTATUS];
-};
-
-static void
-stats_json(struct glow_jw *w, const struct counts *c, int cohort)
-{
-	int k;
-
-	glow_jw_object(w);
-	if (cohort) {
-		glow_jw_key(w, "cohort_id");
-		glow_jw_strn(w, c->id, c->n);
-	}
-	glow_jw_key(w, "learners");
-	glow_jw_int(w, c->learners);
-	glow_jw_key(w, "provision_state");
-	glow_jw_object(w);
-	for (k = 0; k < NSTATE; k++) {
-		glow_jw_key(w, glow_roster_states[k]);
-		glow_jw_int(w, c->state[k]);
-	}
-	glow_jw_end(w);
-	glow_jw_key(w, "status");
-	glow_jw_object(w);
-	for (k = 0; k < NSTATUS; k++) {
-		glow_jw_key(w, glow_roster_statuses[k]);
-		glow_jw_int(w, c->status[k]);
-	}
-	glow_jw_end(w);
-	if (cohort)
-		glow_jw_end(w);
-	else
-		glow_jw_key(w, "cohorts");      /* the caller writes them */
-}
-
-static void
-stats_row(struct glow_buf *out, const int *width, const char *id, size_t idn,
-    const struct counts *c)
-{
-	int k;
-
-	glow_buf_printf(out, "%-*.*s", width[0], (int)idn, id);
-	glow_buf_printf(out, "  %*ld", width[1], c->learners);
-	for (k = 0; k < NSTATE; k++)
-		glow_buf_printf(out, "  %*ld", width[2 + k], c->state[k]);
-	for (k = 0; k < NSTATUS; k++)
-		glow_buf_printf(out, "  %*ld", width[2 + NSTATE + k], c->status[k]);
-	glow_buf_addc(out, '\n');
-}
-
 static int
 cmd_stats(const char *path, int table)
 {
 	struct glow_roster r;
+	struct glow_roster_stats st;
 	struct glow_buf text = GLOW_BUF_INIT, out = GLOW_BUF_INIT;
-	struct glow_buf names = GLOW_BUF_INIT, scratch = GLOW_BUF_INIT;
-	struct cstat *cs;
-	struct counts all, *per;
-	struct glow_jw w;
-	size_t i, j, n = 0, nper = 0, sn;
-	const char *s;
-	int k, width[2 + NSTATE + NSTATUS];
 
 	load(path, &text, &r);
-	memset(&all, 0, sizeof all);
-	if (!(cs = malloc((r.nlearner + r.ncohort + 1) * sizeof *cs)) ||
-	    !(per = calloc(r.nlearner + r.ncohort + 1, sizeof *per)))
+	if (glow_roster_stats(&r, &st) < 0)
 		glow_die(GLOW_EXIT_ERR, "cannot count: out of memory");
-	for (i = 0; i < r.nlearner; i++) {
-		s = glow_roster_get(&r, i, GLOW_RF_COHORT, &scratch, &sn);
-		cs[n].off = names.len;
-		cs[n].n = sn;
-		glow_buf_add(&names, s, sn);
-		s = glow_roster_get(&r, i, GLOW_RF_STATE, &scratch, &sn);
-		cs[n].state = glow_roster_enum(glow_roster_states, s, sn);
-		s = glow_roster_get(&r, i, GLOW_RF_STATUS, &scratch, &sn);
-		cs[n].status = glow_roster_enum(glow_roster_statuses, s, sn);
-		n++;
-	}
-	for (i = 0; i < r.ncohort; i++) {
-		int t = glow_json_get(r.cohort[i].doc, r.cohort[i].tok, "cohort_id");
-
-		glow_buf_reset(&scratch);
-		glow_json_string(r.cohort[i].doc, t, &scratch);
-		s = glow_roster_trim(scratch.p ? scratch.p : "", scratch.len, &sn);
-		cs[n].off = names.len;
-		cs[n].n = sn;
-		glow_buf_add(&names, s, sn);
-		cs[n].state = cs[n].status = -1;
-		n++;
-	}
-	if (names.failed)
-		glow_die(GLOW_EXIT_ERR, "cannot count: out of memory");
-	cstat_names = names.p ? names.p : "";
-	qsort(cs, n, sizeof *cs, cstat_cmp);
-	for (i = 0; i < n; i = j) {
-		struct counts *c = &per[nper++];
-
-		c->id = cstat_names + cs[i].off;
-		c->n = cs[i].n;
-		for (j = i; j < n && cstat_cmp(&cs[i], &cs[j]) == 0; j++) {
-			if (cs[j].state < 0)
-				continue;
-			c->learners++;
-			all.learners++;
-			c->state[cs[j].state]++;
-			all.state[cs[j].state]++;
-			c->status[cs[j].status]++;
-			all.status[cs[j].status]++;
-		}
-	}
-	if (table) {
-		static const char *const head[2] = { "cohort", "learners" };
-
-		width[0] = 6;
-		for (i = 0; i < nper; i++)
-			if ((int)per[i].n > width[0])
-				width[0] = (int)per[i].n;
-		width[1] = 8;
-		for (k = 0; k < NSTATE; k++)
-			width[2 + k] = (int)strlen(glow_roster_states[k]);
-		for (k = 0; k < NSTATUS; k++)
-			width[2 + NSTATE + k] = (int)strlen(glow_roster_statuses[k]);
-		for (k = 1; k < 2 + NSTATE + NSTATUS; k++)
-			if (width[k] < 7)
-				width[k] = 7;   /* room for counts up to 9,999,999 */
-		glow_buf_printf(&out, "%-*s  %*s", width[0], head[0], width[1], head[1]);
-		for (k = 0; k < NSTATE; k++)
-			glow_buf_printf(&out, "  %*s", width[2 + k], glow_roster_states[k]);
-		for (k = 0; k < NSTATUS; k++)
-			glow_buf_printf(&out, "  %*s", width[2 + NSTATE + k],
-			    glow_roster_statuses[k]);
-		glow_buf_addc(&out, '\n');
-		for (i = 0; i < nper; i++)
-			stats_row(&out, width, per[i].id, per[i].n, &per[i]);
-		stats_row(&out, width, "(all)", 5, &all);
-	} else {
-		glow_jw_init(&w, &out, 2);
-		stats_json(&w, &all, 0);
-		glow_jw_array(&w);
-		for (i = 0; i < nper; i++)
-			stats_json(&w, &per[i], 1);
-		glow_jw_end(&w);
-		glow_jw_end(&w);
-		glow_buf_addc(&out, '\n');
-	}
+	if (table)
+		glow_roster_stats_table(&st, &out);
+	else
+		glow_roster_stats_json(&st, &out);
 	out_write(&out);
-	free(cs);
-	free(per);
-	glow_buf_free(&names);
-	glow_buf_free(&scratch);
+	glow_roster_stats_free(&st);
 	glow_buf_free(&out);
 	glow_buf_free(&text);
 	glow_roster_free(&r);
@@ -855,7 +519,7 @@ main(int argc, char **argv)
 		{ "set", "f:k:u" }, { "redact", "f:" }, { "stats", "f:t" },
 	};
 	const char *cmd, *file = NULL, *cohort = NULL, *report = NULL, *input;
-	struct filter f;
+	struct glow_roster_filter f = GLOW_ROSTER_FILTER_INIT;
 	struct set s;
 	char opts[32];
 	size_t c;
@@ -885,7 +549,6 @@ main(int argc, char **argv)
 	} else {
 		now = NULL;
 	}
-	memset(&f, 0, sizeof f);
 	memset(&s, 0, sizeof s);
 	snprintf(opts, sizeof opts, ":%shV", cmds[c].opts);
 	argc--;
@@ -900,10 +563,8 @@ main(int argc, char **argv)
 				cohort = optarg;
 				break;
 			}
-			if (!(f.cohorts = realloc(f.cohorts,
-			    (size_t)(f.ncohorts + 1) * sizeof *f.cohorts)))
+			if (glow_roster_filter_cohort(&f, optarg) < 0)
 				glow_die(GLOW_EXIT_ERR, "out of memory");
-			f.cohorts[f.ncohorts++] = optarg;
 			break;
 		case 'R':
 			report = optarg;
@@ -922,9 +583,11 @@ main(int argc, char **argv)
 				s.key = optarg;
 				break;
 			}
-			norm_key(&f.keys, optarg);
-			glow_buf_addc(&f.keys, '\0');
-			f.nkeys++;
+			if (glow_roster_filter_key(&f, optarg) < 0 && errno == EINVAL)
+				glow_die(GLOW_EXIT_ERR, "bad key '%s': not handle@@cohort",
+				    optarg);
+			else if (f.keys.failed)
+				glow_die(GLOW_EXIT_ERR, "out of memory");
 			break;
 		case 'u':
 			s.unknown_ok = 1;
@@ -969,8 +632,7 @@ main(int argc, char **argv)
 		return cmd_validate(input);
 	if (strcmp(cmd, "select") == 0) {
 		ch = cmd_select(input, &f, whole);
-		free(f.cohorts);
-		glow_buf_free(&f.keys);
+		glow_roster_filter_free(&f);
 		return ch;
 	}
 	if (strcmp(cmd, "redact") == 0)

@@ -1,5 +1,7 @@
 /* SPDX-License-Identifier: ISC */
+#include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "intake.h"
@@ -387,4 +389,177 @@ out:
 		glow_buf_free(&store[t]);
 	glow_buf_free(&body);
 	return rc;
+}
+
+/* Issues in number order (ties: document order). */
+struct numbered {
+	long long number;
+	int tok;
+};
+
+static int
+numbered_cmp(const void *a, const void *b)
+{
+	const struct numbered *x = a, *y = b;
+
+	if (x->number != y->number)
+		return x->number < y->number ? -1 : 1;
+	return (x->tok > y->tok) - (x->tok < y->tok);
+}
+
+static void
+report_item(struct glow_jw *w, long long number, const char *key, size_t kn,
+    const char *reason)
+{
+	glow_jw_object(w);
+	glow_jw_key(w, "issue");
+	if (number > 0)
+		glow_jw_int(w, number);
+	else
+		glow_jw_null(w);
+	if (key) {
+		glow_jw_key(w, "key");
+		glow_jw_strn(w, key, kn);
+	}
+	if (reason) {
+		glow_jw_key(w, "reason");
+		glow_jw_str(w, reason);
+	}
+	glow_jw_end(w);
+}
+
+/*
+ * Upsert the learner read from an issue: GLOW_ROSTER_ADDED or _EXISTS
+ * with *i set; -2 if the roster refuses it (it->reason says why); -1 for
+ * lack of memory.
+ */
+static int
+upsert(struct glow_roster *r, struct glow_intake *it, const char *now, long *i)
+{
+	struct glow_json ld;
+	struct glow_buf why = GLOW_BUF_INIT;
+	char *nl;
+	int rc;
+
+	if (glow_json_parse(&ld, it->learner.p, it->learner.len, NULL) < 0) {
+		errno = ENOMEM;
+		return -1;
+	}
+	rc = glow_roster_upsert(r, &ld, 0, GLOW_ROSTER_NO_UPDATE, now, NULL, &why, i);
+	glow_json_free(&ld);
+	if (rc < 0 && errno != ENOMEM) {
+		if (why.p && (nl = strchr(why.p, '\n')))
+			*nl = '\0';
+		snprintf(it->reason, sizeof it->reason, "%s",
+		    why.p ? why.p : "invalid learner");
+		rc = -2;
+	} else if (rc == GLOW_ROSTER_ADDED &&
+	    glow_roster_cohort_ensure_learner(r, (size_t)*i) < 0) {
+		errno = ENOMEM;
+		rc = -1;
+	}
+	glow_buf_free(&why);
+	return rc;
+}
+
+static int
+note_bad(struct glow_intake_run *run, const struct glow_intake *it, size_t k)
+{
+	struct glow_intake_bad *b;
+
+	if (!(b = realloc(run->bad, (run->nbad + 1) * sizeof *b))) {
+		errno = ENOMEM;
+		return -1;
+	}
+	run->bad = b;
+	b += run->nbad++;
+	b->number = it->number;
+	b->index = k;
+	snprintf(b->reason, sizeof b->reason, "%s", it->reason);
+	return 0;
+}
+
+int
+glow_intake_roster(struct glow_roster *r, const struct glow_json *issues,
+    const char *cohort, const char *now, struct glow_intake_run *run)
+{
+	enum { ADDED, EXISTING, SKIPPED, UNPARSEABLE, NLIST };
+	static const char *const names[NLIST] = {
+		"added", "existing", "skipped", "unparseable"
+	};
+	struct glow_intake it;
+	struct glow_buf lists[NLIST] = { GLOW_BUF_INIT, GLOW_BUF_INIT,
+	    GLOW_BUF_INIT, GLOW_BUF_INIT };
+	struct glow_jw w[NLIST], rw;
+	struct numbered *order = NULL;
+	size_t n = 0, k;
+	int e, rc = 0, size = glow_json_size(issues, 0);
+	long i;
+
+	memset(run, 0, sizeof *run);
+	memset(&it, 0, sizeof it);
+	for (k = 0; k < NLIST; k++) {
+		glow_jw_init(&w[k], &lists[k], 2);
+		w[k].depth = 2;         /* nested in the report, below */
+		w[k].empty = 1;
+	}
+	if (size > 0 && !(order = malloc((size_t)size * sizeof *order))) {
+		errno = ENOMEM;
+		return -1;
+	}
+	for (e = glow_json_first(issues, 0); e >= 0; e = glow_json_next(issues, e)) {
+		order[n].tok = e;
+		order[n].number = 0;
+		glow_json_int(issues, glow_json_get(issues, e, "number"),
+		    &order[n].number);
+		n++;
+	}
+	if (n > 1)
+		qsort(order, n, sizeof *order, numbered_cmp);
+	for (k = 0; k < n && rc == 0; k++) {
+		switch (glow_intake_issue(issues, order[k].tok, cohort, &it)) {
+		case GLOW_INTAKE_SKIP:
+			report_item(&w[SKIPPED], it.number, NULL, 0, it.reason);
+			continue;
+		case GLOW_INTAKE_LEARNER:
+			if ((rc = upsert(r, &it, now, &i)) == -1)
+				continue;
+			if (rc >= 0) {
+				report_item(&w[rc == GLOW_ROSTER_ADDED ? ADDED : EXISTING],
+				    it.number, r->learner[i].key,
+				    r->learner[i].keylen, NULL);
+				rc = 0;
+				continue;
+			}
+			rc = 0;
+			break;          /* refused: unparseable */
+		}
+		rc = note_bad(run, &it, k);
+		report_item(&w[UNPARSEABLE], it.number, NULL, 0, it.reason);
+	}
+	/* the report: {"added": [...], ...} */
+	glow_jw_init(&rw, &run->report, 2);
+	glow_jw_object(&rw);
+	for (k = 0; k < NLIST; k++) {
+		glow_jw_key(&rw, names[k]);
+		glow_jw_array(&rw);
+		glow_buf_add(&run->report, lists[k].p, lists[k].len);
+		rw.empty = w[k].empty;
+		glow_jw_end(&rw);
+		glow_buf_free(&lists[k]);
+	}
+	glow_jw_end(&rw);
+	glow_buf_addc(&run->report, '\n');
+	free(order);
+	glow_buf_free(&it.learner);
+	return rc;
+}
+
+void
+glow_intake_run_free(struct glow_intake_run *run)
+{
+	glow_buf_free(&run->report);
+	free(run->bad);
+	run->bad = NULL;
+	run->nbad = 0;
 }

@@ -29,12 +29,16 @@
  *
  * Pull requests (objects with a pull_request member) and closed issues are
  * skipped.
+ *
+ * glow_intake_roster() takes a whole list into a roster (glow-roster
+ * intake).
  */
 #ifndef GLOW_INTAKE_H
 #define GLOW_INTAKE_H
 
 #include "buf.h"
 #include "json.h"
+#include "roster.h"
 
 enum {
 	GLOW_INTAKE_LEARNER = 0,        /* learner holds a learner object */
@@ -55,5 +59,36 @@ struct glow_intake {
  */
 int glow_intake_issue(const struct glow_json *doc, int issue,
     const char *cohort, struct glow_intake *out);
+
+/*
+ * Take a list of issues (the array at token 0 of issues) into roster r,
+ * in issue-number order: each registration is upserted with
+ * GLOW_ROSTER_NO_UPDATE (a learner already in the roster is left as it
+ * is), and a new learner's cohort is added to the cohorts list.  A
+ * learner that glow_roster_upsert() refuses is unparseable, with the first
+ * line of its reason.  now is as for glow_roster_upsert().
+ *
+ * run->report receives the report, indented by 2 and ended by a newline:
+ *   {"added": [{"issue": N, "key": K}, ...], "existing": [...],
+ *    "skipped": [{"issue": N|null, "reason": R}, ...], "unparseable": [...]}
+ * run->bad lists the unparseable ones for diagnostics, in that order;
+ * index is the issue's place in number order (from 0).
+ *
+ * Returns 0, or -1 on lack of memory (ENOMEM; run holds what was done so
+ * far).  Free run with glow_intake_run_free() in either case.
+ */
+struct glow_intake_bad {
+	long long number;               /* 0 if none */
+	size_t index;
+	char reason[160];
+};
+struct glow_intake_run {
+	struct glow_buf report;
+	struct glow_intake_bad *bad;
+	size_t nbad;
+};
+int glow_intake_roster(struct glow_roster *r, const struct glow_json *issues,
+    const char *cohort, const char *now, struct glow_intake_run *run);
+void glow_intake_run_free(struct glow_intake_run *run);
 
 #endif

@@ -240,6 +240,17 @@ glow_roster_key(struct glow_buf *out, const char *handle, size_t hn,
 	glow_buf_add(out, cohort, cn);
 }
 
+int
+glow_roster_key_parse(struct glow_buf *out, const char *s)
+{
+	const char *at = strstr(s, "@@");
+
+	if (!at)
+		return -1;
+	glow_roster_key(out, s, (size_t)(at - s), at + 2, strlen(at + 2));
+	return 0;
+}
+
 static void
 name_part(struct glow_buf *out, const char *s, size_t n)
 {
@@ -2007,6 +2018,20 @@ glow_roster_cohort_ensure(struct glow_roster *r, const char *id, size_t n)
 	r->ncohort++;
 	r->dirty = 1;
 	return 1;
+}
+
+int
+glow_roster_cohort_ensure_learner(struct glow_roster *r, size_t i)
+{
+	struct glow_buf scratch = GLOW_BUF_INIT;
+	const char *c;
+	size_t n;
+	int rc = 0;
+
+	if ((c = glow_roster_get(r, i, GLOW_RF_COHORT, &scratch, &n)))
+		rc = glow_roster_cohort_ensure(r, c, n);
+	glow_buf_free(&scratch);
+	return rc;
 }
 
 /* The locked edit. */

@@ -96,6 +96,12 @@ const char *glow_roster_trim(const char *s, size_t n, size_t *outn);
 void glow_roster_key(struct glow_buf *out, const char *handle, size_t hn,
     const char *cohort, size_t cn);
 /*
+ * Append the key a person wrote as "handle@@cohort" (the first "@@"
+ * splits it), normalised as glow_roster_key() makes it: "@Alice@@ s"
+ * gives "alice@@s".  Returns 0, or -1 if s holds no "@@" (out unchanged).
+ */
+int glow_roster_key_parse(struct glow_buf *out, const char *s);
+/*
  * Append the repository name of (cohort, handle): "learning-room-<cohort>-
  * <handle>" (cohort trimmed, handle without '@'), ASCII lower-cased, every
  * character outside [a-z0-9-] replaced by '-' (one per character; a
@@ -221,6 +227,8 @@ long glow_roster_cohort_find(const struct glow_roster *r, const char *id,
 /* Add {cohort_id} (trimmed) unless present: 1 added, 0 present, -1. */
 int glow_roster_cohort_ensure(struct glow_roster *r, const char *id,
     size_t n);
+/* The same for learner i's cohort: 1 added, 0 present (or no cohort), -1. */
+int glow_roster_cohort_ensure_learner(struct glow_roster *r, size_t i);
 
 /*
  * Write the roster into out.  GLOW_ROSTER_CANONICAL: the canonical form

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: ISC */
-/* Unit tests for lib/roster.c and lib/intake.c: the rules, table-driven. */
+/* Unit tests for lib/roster.c, lib/rosterselect.c, lib/rosterstats.c and
+ * lib/intake.c: the rules, table-driven. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -8,6 +9,8 @@
 #include "tap.h"
 #include "intake.h"
 #include "roster.h"
+#include "rosterselect.h"
+#include "rosterstats.h"
 
 static void
 test_handles(void)
@@ -459,6 +462,153 @@ test_intake(void)
 	glow_buf_free(&it.learner);
 }
 
+/* Three learners in two cohorts, and a listed cohort without learners. */
+static const char three[] = "{\"version\": 1, \"cohorts\": [{\"cohort_id\": \"empty\"}],"
+    " \"learners\": ["
+    "{\"github_handle\": \"Bob\", \"cohort_id\": \"spring\","
+    " \"provision_state\": \"failed\", \"status\": \"needs-info\"},"
+    "{\"github_handle\": \"alice\", \"cohort_id\": \"spring\","
+    " \"provision_state\": \"provisioned\", \"status\": \"active-day1\","
+    " \"learning_room_repo\": \"o/r\"},"
+    "{\"github_handle\": \"carol\", \"cohort_id\": \" autumn \"}]}";
+
+/* "1" or "0" per learner (in key order): does f match it? */
+static void
+picked(const struct glow_roster *r, const struct glow_roster_filter *f,
+    struct glow_buf *sc, char *got)
+{
+	size_t i;
+
+	for (i = 0; i < r->nlearner; i++)
+		got[i] = glow_roster_filter_match(r, i, f, sc) ? '1' : '0';
+	got[i] = '\0';
+}
+
+static void
+test_select(void)
+{
+	struct glow_roster r;
+	struct glow_roster_filter f = GLOW_ROSTER_FILTER_INIT;
+	struct glow_buf b = GLOW_BUF_INIT, sc = GLOW_BUF_INIT;
+	char got[8];
+	unsigned mask = 0;
+	size_t off = 99, n = 99;
+
+	is_int(glow_roster_key_parse(&b, "@Alice@@ spring "), 0, "key_parse: handle@@cohort");
+	is_mem(b.p, b.len, "alice@@spring", 13, "key_parse: '@' dropped, lower case, trimmed");
+	is_int(glow_roster_key_parse(&b, "alice@spring"), -1, "key_parse: one '@' is no key");
+	is_int((long long)b.len, 13, "key_parse: a refused key appends nothing");
+	glow_buf_free(&b);
+
+	is_int(glow_roster_enum_mask(&mask, glow_roster_states, "pending,healed", &off, &n),
+	    0, "enum_mask: two states");
+	is_int(mask, 1u << 0 | 1u << 3, "enum_mask: their bits");
+	is_int(glow_roster_enum_mask(&mask, glow_roster_states, "failed,Pending,x", &off, &n),
+	    -1, "enum_mask: values are exact");
+	ok(off == 7 && n == 7, "enum_mask: the bad value's place");
+
+	is_int(load(&r, three), 0, "select: the roster loads");
+	glow_roster_sort(&r);
+	picked(&r, &f, &sc, got);
+	is_str(got, "111", "an empty filter matches every learner");
+	f.statuses = 1u << 0 | 1u << 4;        /* awaiting-ack, needs-info */
+	picked(&r, &f, &sc, got);
+	is_str(got, "011", "by status (the default awaiting-ack counts)");
+	is_int(glow_roster_filter_cohort(&f, " spring"), 0, "filter_cohort");
+	picked(&r, &f, &sc, got);
+	is_str(got, "010", "status and cohort (trimmed) both hold");
+	f.statuses = 0;
+	is_int(glow_roster_filter_key(&f, "bob"), -1, "filter_key: not handle@@cohort");
+	is_int(glow_roster_filter_key(&f, "ALICE@@spring"), 0, "filter_key");
+	picked(&r, &f, &sc, got);
+	is_str(got, "100", "by key, normalised");
+	glow_roster_filter_free(&f);
+	f.states = 1u << 1;                     /* provisioned */
+	picked(&r, &f, &sc, got);
+	is_str(got, "100", "by provision state");
+	glow_buf_free(&sc);
+	glow_roster_free(&r);
+}
+
+static void
+test_stats(void)
+{
+	struct glow_roster r;
+	struct glow_roster_stats st;
+	struct glow_buf out = GLOW_BUF_INIT;
+
+	is_int(load(&r, three), 0, "stats: the roster loads");
+	is_int(glow_roster_stats(&r, &st), 0, "stats: counted");
+	is_int(st.all.learners, 3, "stats: learners in all");
+	is_int((long long)st.ncohort, 3, "stats: cohorts of learners and listed ones");
+	is_mem(st.cohort[0].id, st.cohort[0].idlen, "autumn", 6, "stats: cohorts in byte order, trimmed");
+	is_mem(st.cohort[1].id, st.cohort[1].idlen, "empty", 5, "stats: a listed cohort");
+	is_int(st.cohort[1].learners, 0, "stats: ... without learners");
+	is_int(st.cohort[2].learners, 2, "stats: spring's learners");
+	is_int(st.cohort[2].state[2], 1, "stats: spring's failed");
+	is_int(st.all.state[0], 1, "stats: pending by default");
+	is_int(st.all.status[4], 1, "stats: needs-info");
+	glow_roster_stats_table(&st, &out);
+	glow_buf_addc(&out, '\0');
+	is_str(out.p,
+	    "cohort  learners  pending  provisioned   failed   healed  awaiting-ack"
+	    "  active-day1  day1-complete  day2-released  needs-info\n"
+	    "autumn         1        1            0        0        0             1"
+	    "            0              0              0           0\n"
+	    "empty          0        0            0        0        0             0"
+	    "            0              0              0           0\n"
+	    "spring         2        0            1        1        0             0"
+	    "            1              0              0           1\n"
+	    "(all)          3        1            1        1        0             1"
+	    "            1              0              0           1\n",
+	    "stats: the table");
+	glow_buf_reset(&out);
+	glow_roster_stats_json(&st, &out);
+	glow_buf_addc(&out, '\0');
+	ok(out.p && strncmp(out.p, "{\n  \"learners\": 3,\n  \"provision_state\": {\n"
+	    "    \"pending\": 1,", 43) == 0, "stats: JSON, indented");
+	ok(out.p && strstr(out.p, "\"cohorts\": [\n    {\n      \"cohort_id\": \"autumn\","),
+	    "stats: JSON cohorts after the totals");
+	glow_buf_free(&out);
+	glow_roster_stats_free(&st);
+	glow_roster_free(&r);
+}
+
+static void
+test_intake_roster(void)
+{
+	struct glow_roster r;
+	struct glow_json doc;
+	struct glow_intake_run run;
+	const char *issues = "["
+	    "{\"number\": 5, \"user\": {\"login\": \"Dan\"}, \"body\": \"### Cohort\\n\\nnew\"},"
+	    "{\"number\": 2, \"user\": {\"login\": \"alice\"}, \"body\": \"### Cohort\\n\\nspring\"},"
+	    "{\"number\": 3, \"user\": {\"login\": \"x\"}, \"body\": \"### Path\\n\\nnope\"},"
+	    "{\"number\": 4, \"pull_request\": {}, \"user\": {\"login\": \"x\"}}]";
+
+	is_int(load(&r, three), 0, "intake_roster: the roster loads");
+	glow_json_parse(&doc, issues, strlen(issues), NULL);
+	is_int(glow_intake_roster(&r, &doc, NULL, "2026-03-01T00:00:00.000Z", &run), 0,
+	    "intake_roster: done");
+	glow_buf_addc(&run.report, '\0');
+	is_str(run.report.p, "{\n"
+	    "  \"added\": [\n    {\n      \"issue\": 5,\n      \"key\": \"dan@@new\"\n    }\n  ],\n"
+	    "  \"existing\": [\n    {\n      \"issue\": 2,\n      \"key\": \"alice@@spring\"\n    }\n  ],\n"
+	    "  \"skipped\": [\n    {\n      \"issue\": 4,\n      \"reason\": \"a pull request\"\n    }\n  ],\n"
+	    "  \"unparseable\": [\n    {\n      \"issue\": 3,\n"
+	    "      \"reason\": \"no cohort: no Cohort answer and no default cohort\"\n"
+	    "    }\n  ]\n"
+	    "}\n", "intake_roster: the report, in issue-number order");
+	is_int((long long)run.nbad, 1, "intake_roster: one unparseable");
+	ok(run.nbad == 1 && run.bad[0].number == 3 && run.bad[0].index == 1,
+	    "intake_roster: its number and place in number order");
+	is_int(r.nlearner, 4, "intake_roster: the new learner is in");
+	ok(glow_roster_cohort_find(&r, "new", 3) >= 0, "intake_roster: and its cohort");
+	glow_intake_run_free(&run);
+	glow_json_free(&doc);
+	glow_roster_free(&r);
+}
+
 int
 main(void)
 {
@@ -470,5 +620,8 @@ main(void)
 	test_canonical();
 	test_upsert();
 	test_intake();
+	test_select();
+	test_stats();
+	test_intake_roster();
 	return done_testing();
 }
