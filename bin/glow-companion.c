@@ -10,10 +10,7 @@
  * the same lock as glow-roster -f.  Bad input of any kind is answered
  * with a 4xx page; a server that is set up wrongly answers 503, never 500.
  */
-#include <sys/stat.h>
-
 #include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,29 +19,24 @@
 #include <unistd.h>
 
 #include "buf.h"
+#include "cgi.h"
 #include "companion.h"
 #include "crypto.h"
 #include "diag.h"
 #include "fsio.h"
 #include "html.h"
-#include "json.h"
+#include "metrics.h"
 #include "ratelimit.h"
 #include "roster.h"
+#include "rostercache.h"
 #include "secret.h"
 #include "session.h"
 
 #define BODY_MAX 16384          /* a registration is a few hundred bytes */
-#define ROSTER_MAX (256u << 20)
 #define ANON_TTL (2 * 3600)
 #define FACILITATOR_TTL (8 * 3600)
 #define SESSIONS_MAX 256
 #define COOKIE "glow_session"
-
-enum { EV_REGISTERED, EV_ALREADY, EV_INVALID, EV_SIGNIN, EV_SIGNIN_FAILED,
-	EV_RATE_LIMITED, EV_CSRF, EV_COUNT };
-static const char *const ev_name[EV_COUNT] = { "registered",
-	"already_registered", "invalid_registration", "sign_in",
-	"sign_in_failed", "rate_limited", "csrf_refused" };
 
 static struct {
 	const char *roster, *state, *base, *trusted, *secret_key;
@@ -69,87 +61,13 @@ static struct {
 	char csrf[GLOW_CSRF_LEN + 1];
 } rq;
 
-static struct {
-	struct glow_buf head, body;
-	int status;
-	const char *type;
-	int cache;                      /* 0: no-store, 1: public */
-} rs;
-
-static const char *
-reason(int status)
-{
-	switch (status) {
-	case 200: return "OK";
-	case 303: return "See Other";
-	case 400: return "Bad Request";
-	case 401: return "Unauthorized";
-	case 403: return "Forbidden";
-	case 404: return "Not Found";
-	case 405: return "Method Not Allowed";
-	case 411: return "Length Required";
-	case 413: return "Content Too Large";
-	case 415: return "Unsupported Media Type";
-	case 422: return "Unprocessable Content";
-	case 429: return "Too Many Requests";
-	case 503: return "Service Unavailable";
-	}
-	return "Error";
-}
-
-static void
-header(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static void
-header(const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	glow_buf_vprintf(&rs.head, fmt, ap);
-	va_end(ap);
-	glow_buf_adds(&rs.head, "\r\n");
-}
-
-static void
-send_response(void)
-{
-	struct glow_buf out = GLOW_BUF_INIT;
-
-	if (rs.body.failed || rs.head.failed) {
-		/* out of memory: say so briefly rather than send half a page */
-		glow_buf_free(&rs.body);
-		glow_buf_reset(&rs.head);
-		rs.status = 503;
-		rs.type = "text/plain; charset=utf-8";
-		glow_buf_adds(&rs.body, "The server is short of memory. Try again.\n");
-	}
-	glow_buf_printf(&out, "Status: %d %s\r\nContent-Type: %s\r\n"
-	    "Content-Length: %zu\r\n", rs.status, reason(rs.status),
-	    rs.type ? rs.type : "text/html; charset=utf-8", rs.body.len);
-	glow_buf_adds(&out, "Content-Security-Policy: default-src 'none'; "
-	    "style-src 'self'; img-src 'self'; form-action 'self'; "
-	    "frame-ancestors 'none'; base-uri 'none'\r\n"
-	    "X-Content-Type-Options: nosniff\r\nX-Frame-Options: DENY\r\n"
-	    "Referrer-Policy: no-referrer\r\n"
-	    "Cross-Origin-Opener-Policy: same-origin\r\n");
-	glow_buf_adds(&out, rs.cache ? "Cache-Control: public, max-age=86400\r\n" :
-	    "Cache-Control: no-store\r\n");
-	if (rq.https)
-		glow_buf_adds(&out, "Strict-Transport-Security: max-age=31536000\r\n");
-	glow_buf_add(&out, rs.head.p, rs.head.len);
-	glow_buf_adds(&out, "\r\n");
-	if (!rq.head)
-		glow_buf_add(&out, rs.body.p, rs.body.len);
-	if (!out.failed)
-		glow_write_all(STDOUT_FILENO, out.p, out.len);
-	glow_buf_free(&out);
-}
+static struct glow_cgi_resp rs;
 
 static void
 redirect(const char *route)
 {
 	rs.status = 303;
-	header("Location: %s%s", cf.base, route);
+	glow_cgi_header(&rs, "Location: %s%s", cf.base, route);
 	glow_buf_printf(&rs.body, "See %s%s\n", cf.base, route);
 	rs.type = "text/plain; charset=utf-8";
 }
@@ -161,7 +79,7 @@ set_cookie(const struct glow_session *s)
 
 	if (s)
 		glow_session_cookie(rq.key, s, &v);
-	header("Set-Cookie: " COOKIE "=%s; Path=%s/; Max-Age=%lld; HttpOnly; "
+	glow_cgi_header(&rs, "Set-Cookie: " COOKIE "=%s; Path=%s/; Max-Age=%lld; HttpOnly; "
 	    "SameSite=Lax%s", v.p ? v.p : "", cf.base,
 	    s ? s->expires - rq.now : 0LL, cf.secure ? "; Secure" : "");
 	glow_buf_free(&v);
@@ -195,7 +113,7 @@ static void
 unavailable(const char *text)
 {
 	message(503, "Service unavailable", text, "/register", "Try again");
-	header("Retry-After: 60");
+	glow_cgi_header(&rs, "Retry-After: 60");
 }
 
 static void
@@ -272,43 +190,32 @@ ensure_session(void)
 static int
 read_body(void)
 {
-	const char *type = getenv("CONTENT_TYPE"), *len = getenv("CONTENT_LENGTH");
+	static const char *const refusal[][2] = {
+		{ "Form not understood", "This address takes only forms sent by "
+		    "its own pages." },                                 /* 415 */
+		{ "Form not understood", "The form came without its length." },
+		{ "Form too large", "The form sent is far larger than any of this "
+		    "site's forms." },                                  /* 400, 413 */
+	};
 	struct glow_buf b = GLOW_BUF_INIT;
-	unsigned long long n = 0;
-	const char *p;
+	size_t n = 0;
 	ssize_t got;
+	int status, k;
 
-	if (!type || strncasecmp(type, "application/x-www-form-urlencoded", 33) != 0 ||
-	    (type[33] && type[33] != ';' && type[33] != ' ')) {
-		message(415, "Form not understood", "This address takes only "
-		    "forms sent by its own pages.", "/register", "Go to the registration page");
+	status = glow_cgi_form_length(getenv("CONTENT_TYPE"),
+	    getenv("CONTENT_LENGTH"), BODY_MAX, &n);
+	if (status) {
+		k = status == 415 ? 0 : status == 411 ? 1 : 2;
+		message(status, refusal[k][0], refusal[k][1], "/register",
+		    "Go to the registration page");
 		return -1;
 	}
-	if (!len || !*len) {
-		message(411, "Form not understood", "The form came without its "
-		    "length.", "/register", "Go to the registration page");
-		return -1;
-	}
-	for (p = len; *p; p++) {
-		if (*p < '0' || *p > '9' || n > BODY_MAX) {
-			message(*p >= '0' && *p <= '9' ? 413 : 400, "Form too large",
-			    "The form sent is far larger than any of this site's forms.",
-			    "/register", "Go to the registration page");
-			return -1;
-		}
-		n = n * 10 + (unsigned long long)(*p - '0');
-	}
-	if (n > BODY_MAX) {
-		message(413, "Form too large", "The form sent is far larger than "
-		    "any of this site's forms.", "/register", "Go to the registration page");
-		return -1;
-	}
-	if (glow_buf_reserve(&b, (size_t)n + 1) < 0) {
+	if (glow_buf_reserve(&b, n + 1) < 0) {
 		unavailable("The server is short of memory.");
 		return -1;
 	}
 	while (b.len < n) {
-		got = read(STDIN_FILENO, b.p + b.len, (size_t)n - b.len);
+		got = read(STDIN_FILENO, b.p + b.len, n - b.len);
 		if (got < 0 && errno == EINTR)
 			continue;
 		if (got <= 0)
@@ -337,7 +244,7 @@ csrf_ok(void)
 	if (rq.have_session && (t = glow_form_get(&rq.body, "csrf", &n)) &&
 	    glow_session_csrf_ok(rq.key, &rq.s, t, n))
 		return 1;
-	count(EV_CSRF);
+	count(GLOW_EV_CSRF);
 	message(403, "The form has expired", "For your safety, forms work only "
 	    "for a while and only in the browser that opened them. Nothing was "
 	    "changed. Open the page again and send the form once more.",
@@ -357,37 +264,54 @@ rate_ok(const char *scope)
 		glow_warn("cannot use the rate limits in '%s':", cf.state);
 	if (rc != 0)
 		return 1;       /* a broken limit must not lock everyone out */
-	count(EV_RATE_LIMITED);
+	count(GLOW_EV_RATE_LIMITED);
 	message(429, "Too many attempts", "This address has sent this form too "
 	    "many times in a short while. Wait a few minutes, then try again.",
 	    NULL, NULL);
-	header("Retry-After: %u", retry ? retry : 1);
+	glow_cgi_header(&rs, "Retry-After: %u", retry ? retry : 1);
 	return 0;
 }
 
-/* The roster. */
+/* The roster: its reader's reasons for failing, as warnings. */
+
+static void
+roster_warn(const struct glow_rostercache *c)
+{
+	switch (c->err) {
+	case GLOW_ROSTERCACHE_OK:
+		break;
+	case GLOW_ROSTERCACHE_EREAD:
+		errno = c->errnum;
+		glow_warn("cannot read roster '%s':", c->roster);
+		break;
+	case GLOW_ROSTERCACHE_EPARSE:
+		glow_warn("invalid roster '%s': byte %zu: %s", c->roster,
+		    c->jerr.offset, c->jerr.reason);
+		break;
+	case GLOW_ROSTERCACHE_EINVALID:
+		glow_warn("invalid roster '%s': %zu problems (glow-roster validate "
+		    "lists them)", c->roster, c->nproblems);
+		break;
+	case GLOW_ROSTERCACHE_ENOMEM:
+		break;          /* the 503 page says it */
+	}
+	if (c->unwritten.len) {
+		errno = c->unwritten_errnum;
+		glow_warn("cannot write '%s':", c->unwritten.p);
+	}
+}
 
 static int
 load_roster(struct glow_buf *text, struct glow_roster *r)
 {
-	struct glow_json_error e;
+	struct glow_rostercache c;
+	int rc;
 
-	if (glow_read_file(cf.roster, text, ROSTER_MAX) < 0) {
-		glow_warn("cannot read roster '%s':", cf.roster);
-		return -1;
-	}
-	if (glow_roster_load(r, text->p ? text->p : "", text->len, &e) < 0) {
-		glow_warn("invalid roster '%s': byte %zu: %s", cf.roster, e.offset,
-		    e.reason);
-		return -1;
-	}
-	if (r->nproblems) {
-		glow_warn("invalid roster '%s': %zu problems (glow-roster validate "
-		    "lists them)", cf.roster, r->nproblems);
-		glow_roster_free(r);
-		return -1;
-	}
-	return 0;
+	glow_rostercache_init(&c, cf.roster, cf.state);
+	if ((rc = glow_rostercache_load(&c, text, r)) < 0)
+		roster_warn(&c);
+	glow_rostercache_free(&c);
+	return rc;
 }
 
 static const char roster_down[] = "The list of learners cannot be read "
@@ -395,197 +319,43 @@ static const char roster_down[] = "The list of learners cannot be read "
     "Please try again later, or register on GitHub with the workshop's "
     "registration issue form.";
 
-/*
- * The cohorts to offer, read from the roster, kept in the state directory
- * beside the roster file's identity (device, inode, size, mtime): the form
- * is the busiest page, and a roster of thousands of learners need not be
- * parsed to list a few cohorts.
- */
-/* The roster file's identity, for caches: 0, or -1 (a warning). */
+/* The query string into q: 0, or -1 with a 400 page ready (a way on to
+ * route). */
 static int
-roster_stamp(char *stamp, size_t size, size_t *len)
+read_query(struct glow_form *q, const char *route, const char *link_text)
 {
-	struct stat st;
-
-	if (stat(cf.roster, &st) < 0) {
-		glow_warn("cannot read roster '%s':", cf.roster);
-		return -1;
-	}
-	*len = (size_t)snprintf(stamp, size, "%llu %llu %lld %lld.%09ld\n",
-	    (unsigned long long)st.st_dev, (unsigned long long)st.st_ino,
-	    (long long)st.st_size, (long long)st.st_mtim.tv_sec, st.st_mtim.tv_nsec);
-	return 0;
-}
-
-struct cohorts {
-	struct glow_cohort_choice *c;
-	size_t n;
-	struct glow_json doc;
-	struct glow_buf text;
-};
-
-static void
-cohorts_free(struct cohorts *cs)
-{
-	free(cs->c);
-	glow_json_free(&cs->doc);
-	glow_buf_free(&cs->text);
-}
-
-static int
-cohorts_from(struct cohorts *cs, const char *json, size_t len)
-{
-	int a, e, i = 0;
-
-	if (glow_json_parse(&cs->doc, json, len, NULL) < 0 ||
-	    glow_json_type(&cs->doc, 0) != GLOW_JSON_ARRAY)
-		return -1;
-	cs->c = calloc((size_t)glow_json_size(&cs->doc, 0) + 1, sizeof *cs->c);
-	if (!cs->c)
-		return -1;
-	/* [[id, label-or-null], ...]: strings are decoded in place (no escapes
-	 * are written for these, see cohorts_load) */
-	for (a = glow_json_first(&cs->doc, 0); a >= 0; a = glow_json_next(&cs->doc, a)) {
-		size_t n;
-		char *s;
-
-		e = glow_json_first(&cs->doc, a);
-		if ((s = glow_json_strdup(&cs->doc, e)) == NULL)
-			return -1;
-		cs->c[i].id = s;
-		(void)n;
-		e = glow_json_next(&cs->doc, e);
-		cs->c[i].label = glow_json_type(&cs->doc, e) == GLOW_JSON_STRING ?
-		    glow_json_strdup(&cs->doc, e) : NULL;
-		i++;
-	}
-	cs->n = (size_t)i;
-	return 0;
-}
-
-static void
-cohorts_release(struct cohorts *cs)
-{
-	size_t i;
-
-	for (i = 0; i < cs->n; i++) {
-		free((char *)cs->c[i].id);
-		free((char *)cs->c[i].label);
-	}
-	cohorts_free(cs);
-}
-
-static int
-cohorts_load(struct cohorts *cs)
-{
-	struct glow_buf text = GLOW_BUF_INIT, cache = GLOW_BUF_INIT, path = GLOW_BUF_INIT;
-	struct glow_roster r;
-	struct glow_jw w;
-	char stamp[128];
-	size_t i, sl;
-	int rc = -1;
-
-	memset(cs, 0, sizeof *cs);
-	if (roster_stamp(stamp, sizeof stamp, &sl) < 0)
-		return -1;
-	glow_buf_printf(&path, "%s/cohorts", cf.state);
-	if (glow_read_file(path.p, &cs->text, 1 << 20) == 0 && cs->text.len > sl &&
-	    memcmp(cs->text.p, stamp, sl) == 0 &&
-	    cohorts_from(cs, cs->text.p + sl, cs->text.len - sl) == 0) {
-		glow_buf_free(&path);
+	if (glow_form_parse(q, rq.query, strlen(rq.query)) == 0)
 		return 0;
-	}
-	cohorts_release(cs);
-	memset(cs, 0, sizeof *cs);
-	if (load_roster(&text, &r) < 0)
-		goto out;
-	glow_buf_adds(&cache, stamp);
-	glow_jw_init(&w, &cache, 0);
-	glow_jw_array(&w);
-	for (i = 0; i < r.ncohort; i++) {
-		const struct glow_json *d = r.cohort[i].doc;
-		int id = glow_json_get(d, r.cohort[i].tok, "cohort_id");
-		int label = glow_json_get(d, r.cohort[i].tok, "label");
-
-		if (glow_json_type(d, id) != GLOW_JSON_STRING)
-			continue;
-		glow_jw_array(&w);
-		glow_jw_value(&w, d, id);
-		if (glow_json_type(d, label) == GLOW_JSON_STRING)
-			glow_jw_value(&w, d, label);
-		else
-			glow_jw_null(&w);
-		glow_jw_end(&w);
-	}
-	glow_jw_end(&w);
-	glow_roster_free(&r);
-	if (cache.failed || cohorts_from(cs, cache.p + sl, cache.len - sl) < 0)
-		goto out;
-	/* another process may write the same bytes at once: harmless */
-	if (glow_write_atomic(path.p, cache.p, cache.len, 0600) < 0)
-		glow_warn("cannot write '%s':", path.p);
-	rc = 0;
-out:
-	glow_buf_free(&text);
-	glow_buf_free(&cache);
-	glow_buf_free(&path);
-	return rc;
+	glow_form_free(q);
+	message(400, "Address not understood", "The address holds text that "
+	    "is not valid UTF-8.", route, link_text);
+	return -1;
 }
 
 /* Registration. */
 
-struct reg {
-	const char *handle, *cohort, *path;
-	int result;             /* GLOW_ROSTER_ADDED, _EXISTS, or 0: no cohort */
-};
-
+/* The cohorts to offer: 0, or -1 (a warning). */
 static int
-reg_fn(struct glow_roster *r, void *arg)
+cohorts_load(struct glow_cohorts *cs)
 {
-	struct reg *g = arg;
-	struct glow_buf b = GLOW_BUF_INIT;
-	struct glow_json doc;
-	struct glow_jw w;
-	char now[25];
+	struct glow_rostercache c;
 	int rc;
 
-	g->result = 0;
-	if (glow_roster_cohort_find(r, g->cohort, strlen(g->cohort)) < 0)
-		return -1;      /* the cohort went away since the form was shown */
-	glow_jw_init(&w, &b, 0);
-	glow_jw_object(&w);
-	glow_jw_key(&w, "github_handle");
-	glow_jw_str(&w, g->handle);
-	glow_jw_key(&w, "cohort_id");
-	glow_jw_str(&w, g->cohort);
-	glow_jw_key(&w, "path");
-	glow_jw_str(&w, g->path);
-	glow_jw_end(&w);
-	if (b.failed || glow_json_parse(&doc, b.p, b.len, NULL) < 0) {
-		glow_buf_free(&b);
-		return -1;
-	}
-	glow_roster_now(now);
-	rc = glow_roster_upsert(r, &doc, 0, GLOW_ROSTER_NO_UPDATE, now, NULL,
-	    NULL, NULL);
-	glow_json_free(&doc);
-	glow_buf_free(&b);
-	if (rc < 0)
-		return -1;
-	g->result = rc;
-	return rc == GLOW_ROSTER_ADDED ? 0 : -1;        /* -1: nothing written */
+	glow_rostercache_init(&c, cf.roster, cf.state);
+	rc = glow_rostercache_cohorts(&c, cs);
+	roster_warn(&c);
+	glow_rostercache_free(&c);
+	return rc;
 }
 
 static void
-register_form(int status, struct glow_register_form *f, const struct cohorts *cs)
+register_form(int status, struct glow_register_form *f)
 {
 	struct glow_page p;
 
 	page_init(&p, "Register for the workshop", "register");
 	p.errors = f->err_handle || f->err_cohort || f->err_path;
 	f->csrf = rq.csrf;
-	f->cohort_list = cs->c;
-	f->ncohort = cs->n;
 	rs.status = status;
 	glow_page_register(&rs.body, &p, f);
 }
@@ -600,98 +370,40 @@ confirmation_mac(const char *handle, const char *cohort, char out[33])
 	glow_buf_free(&m);
 }
 
+/* Add a checked registration to the roster and answer. */
 static void
-do_register(void)
+register_learner(struct glow_register_form *f, const char *handle,
+    const char *cohort, const char *path)
 {
-	struct glow_register_form f;
 	struct glow_roster r;
 	struct glow_roster_status st;
-	struct glow_buf loc = GLOW_BUF_INIT;
-	struct cohorts cs;
-	struct reg g;
-	const char *h, *c, *pth;
-	size_t hn = 0, cn = 0, pn = 0, i;
+	struct glow_buf t = GLOW_BUF_INIT;
 	char mac[33];
+	int result;
 
-	if (need_state() < 0)
-		return;
-	read_session();
-	if (strcmp(rq.method, "POST") == 0 && (!rate_ok("register") ||
-	    read_body() < 0 || !csrf_ok()))
-		return;
-	if (cohorts_load(&cs) < 0) {
-		unavailable(roster_down);
-		return;
-	}
-	memset(&f, 0, sizeof f);
-	if (strcmp(rq.method, "POST") != 0) {
-		if (ensure_session() == 0)
-			register_form(200, &f, &cs);
-		cohorts_release(&cs);
-		return;
-	}
-	h = glow_form_get(&rq.body, "github_handle", &hn);
-	c = glow_form_get(&rq.body, "cohort_id", &cn);
-	pth = glow_form_get(&rq.body, "path", &pn);
-	f.handle = h;
-	f.cohort = c;
-	f.path = pth;
-	if (h)
-		h = glow_roster_trim(h, hn, &hn);
-	if (!h || hn == 0)
-		f.err_handle = "Enter your GitHub username";
-	else if (hn > 40 || !glow_roster_handle_ok(h, hn))
-		f.err_handle = "Enter a GitHub username of 1 to 39 letters, digits "
-		    "and single hyphens, not starting or ending with a hyphen";
-	for (i = 0; c && i < cs.n; i++)
-		if (strcmp(cs.c[i].id, c) == 0)
-			break;
-	if (!c || cn == 0)
-		f.err_cohort = "Choose a cohort";
-	else if (i == cs.n)
-		f.err_cohort = "Choose one of the cohorts in the list";
-	if (!pth || glow_roster_enum(glow_roster_paths, pth, pn) < 0)
-		f.err_path = "Choose which days you will take part in";
-	if (f.err_handle || f.err_cohort || f.err_path) {
-		count(EV_INVALID);
-		register_form(422, &f, &cs);
-		cohorts_release(&cs);
-		return;
-	}
-	g.handle = strndup(h[0] == '@' ? h + 1 : h, h[0] == '@' ? hn - 1 : hn);
-	g.cohort = c;
-	g.path = pth;
-	if (!g.handle) {
-		unavailable("The server is short of memory.");
-		cohorts_release(&cs);
-		return;
-	}
-	glow_roster_edit(cf.roster, 0, reg_fn, &g, NULL, &r, &st);
-	if (st.stage == GLOW_ROSTER_OK && g.result == GLOW_ROSTER_ADDED) {
-		count(EV_REGISTERED);
-		confirmation_mac(g.handle, c, mac);
-		glow_buf_adds(&loc, "/register/success?h=");
-		glow_url_esc(&loc, g.handle, strlen(g.handle));
-		glow_buf_adds(&loc, "&c=");
-		glow_url_esc(&loc, c, strlen(c));
-		glow_buf_printf(&loc, "&m=%s", mac);
-		redirect(loc.p);
-	} else if (st.stage == GLOW_ROSTER_ECALLBACK && g.result == GLOW_ROSTER_EXISTS) {
-		struct glow_buf t = GLOW_BUF_INIT;
-
-		count(EV_ALREADY);
+	result = glow_register_add(cf.roster, handle, cohort, path, &r, &st);
+	if (st.stage == GLOW_ROSTER_OK && result == GLOW_ROSTER_ADDED) {
+		count(GLOW_EV_REGISTERED);
+		confirmation_mac(handle, cohort, mac);
+		glow_buf_adds(&t, "/register/success?h=");
+		glow_url_esc(&t, handle, strlen(handle));
+		glow_buf_adds(&t, "&c=");
+		glow_url_esc(&t, cohort, strlen(cohort));
+		glow_buf_printf(&t, "&m=%s", mac);
+		redirect(t.p);
+	} else if (st.stage == GLOW_ROSTER_ECALLBACK && result == GLOW_ROSTER_EXISTS) {
+		count(GLOW_EV_ALREADY);
 		glow_buf_printf(&t, "%s is already registered for %s. Nothing was "
-		    "changed: your place and your progress are kept.", g.handle, c);
+		    "changed: your place and your progress are kept.", handle, cohort);
 		message(200, "You are already registered", t.p ? t.p : "",
 		    "/register", "Back to the registration page");
-		glow_buf_free(&t);
-	} else if (st.stage == GLOW_ROSTER_ECALLBACK && g.result == 0) {
-		f.err_cohort = "Choose one of the cohorts in the list";
-		register_form(422, &f, &cs);
+	} else if (st.stage == GLOW_ROSTER_ECALLBACK && result == 0) {
+		f->err_cohort = "Choose one of the cohorts in the list";
+		register_form(422, f);
 	} else if (st.stage == GLOW_ROSTER_EAFTER) {
-		f.err_handle = "This username cannot be registered for this cohort "
+		f->err_handle = "This username cannot be registered for this cohort "
 		    "here; please ask the workshop's facilitators";
-		register_form(422, &f, &cs);
+		register_form(422, f);
 	} else {
 		switch (st.stage) {
 		case GLOW_ROSTER_ELOCK: case GLOW_ROSTER_EREAD: case GLOW_ROSTER_EWRITE:
@@ -712,9 +424,50 @@ do_register(void)
 		unavailable(roster_down);
 	}
 	glow_roster_free(&r);
-	glow_buf_free(&loc);
-	free((char *)g.handle);
-	cohorts_release(&cs);
+	glow_buf_free(&t);
+}
+
+static void
+do_register(void)
+{
+	struct glow_register_form f;
+	struct glow_cohorts cs;
+	const char *h, *c, *pth;
+	size_t hn = 0, cn = 0, pn = 0;
+	char *handle;
+
+	if (need_state() < 0)
+		return;
+	read_session();
+	if (strcmp(rq.method, "POST") == 0 && (!rate_ok("register") ||
+	    read_body() < 0 || !csrf_ok()))
+		return;
+	if (cohorts_load(&cs) < 0) {
+		unavailable(roster_down);
+		return;
+	}
+	memset(&f, 0, sizeof f);
+	f.cohort_list = cs.c;
+	f.ncohort = cs.n;
+	if (strcmp(rq.method, "POST") != 0) {
+		if (ensure_session() == 0)
+			register_form(200, &f);
+		glow_cohorts_free(&cs);
+		return;
+	}
+	h = glow_form_get(&rq.body, "github_handle", &hn);
+	c = glow_form_get(&rq.body, "cohort_id", &cn);
+	pth = glow_form_get(&rq.body, "path", &pn);
+	if (glow_register_check(&f, h, hn, c, cn, pth, pn, &h, &hn) < 0) {
+		count(GLOW_EV_INVALID);
+		register_form(422, &f);
+	} else if (!(handle = strndup(h, hn))) {
+		unavailable("The server is short of memory.");
+	} else {
+		register_learner(&f, handle, c, pth);
+		free(handle);
+	}
+	glow_cohorts_free(&cs);
 }
 
 static void
@@ -729,12 +482,8 @@ do_success(void)
 	if (need_state() < 0)
 		return;
 	read_session();
-	if (glow_form_parse(&q, rq.query, strlen(rq.query)) < 0) {
-		glow_form_free(&q);
-		message(400, "Address not understood", "The address holds text "
-		    "that is not valid UTF-8.", "/register", "Go to the registration page");
+	if (read_query(&q, "/register", "Go to the registration page") < 0)
 		return;
-	}
 	h = glow_form_get(&q, "h", NULL);
 	c = glow_form_get(&q, "c", NULL);
 	m = glow_form_get(&q, "m", &mn);
@@ -809,12 +558,8 @@ do_login(void)
 			return;
 		n = glow_form_get(&rq.body, "next", NULL);
 	} else {
-		if (glow_form_parse(&q, rq.query, strlen(rq.query)) < 0) {
-			glow_form_free(&q);
-			message(400, "Address not understood", "The address holds "
-			    "text that is not valid UTF-8.", "/login", "Sign in");
+		if (read_query(&q, "/login", "Sign in") < 0)
 			return;
-		}
 		n = glow_form_get(&q, "next", NULL);
 	}
 	if (n && glow_next_target(n, &next) == 0)
@@ -838,7 +583,7 @@ do_login(void)
 	}
 	t = glow_form_get(&rq.body, "token", &tn);
 	if (!token_ok(t ? t : "", t ? tn : 0)) {
-		count(EV_SIGNIN_FAILED);
+		count(GLOW_EV_SIGNIN_FAILED);
 		f.err_token = t && tn ? "The token is not correct" : "Enter the token";
 		f.csrf = rq.csrf;
 		p.errors = 1;
@@ -855,7 +600,7 @@ do_login(void)
 		unavailable("The server could not start a session.");
 		goto out;
 	}
-	count(EV_SIGNIN);
+	count(GLOW_EV_SIGNIN);
 	set_cookie(&s);
 	redirect(f.next ? f.next : "/dashboard");
 out:
@@ -895,54 +640,25 @@ not_signed_in(const char *route)
 	}
 	rs.status = 401;
 	rs.type = "application/json";
-	header("WWW-Authenticate: Bearer realm=\"glow-companion\"");
+	glow_cgi_header(&rs, "WWW-Authenticate: Bearer realm=\"glow-companion\"");
 	glow_buf_adds(&rs.body, "{\"error\":\"unauthorized\",\"message\":"
 	    "\"sign in as a facilitator, or send Authorization: Bearer TOKEN\"}\n");
 }
 
 /*
- * The dashboard's content for (cohort, page), kept in DIR/cache while the
- * roster file is the same file: the roster of thousands of learners is
- * read once per change, not once per look.  0, or -1 (roster unusable).
+ * The dashboard's content for (cohort, page), kept while the roster file
+ * is the same file (rostercache.h).  0, or -1 (roster unusable).
  */
 static int
 dashboard_body(struct glow_buf *body, const char *cohort, long page)
 {
-	struct glow_buf text = GLOW_BUF_INIT, key = GLOW_BUF_INIT, path = GLOW_BUF_INIT;
-	struct glow_buf kept = GLOW_BUF_INIT;
-	unsigned char h[GLOW_SHA256_LEN];
-	char stamp[128], hex[2 * 16 + 1];
-	struct glow_roster r;
-	size_t sl;
-	int rc = -1;
+	struct glow_rostercache c;
+	int rc;
 
-	if (roster_stamp(stamp, sizeof stamp, &sl) < 0)
-		return -1;
-	glow_buf_printf(&key, "%s%c%s%c%ld", cf.base, 0, cohort ? cohort : "", 0, page);
-	glow_sha256(key.p ? key.p : "", key.len, h);
-	glow_hex(hex, h, 16);
-	glow_buf_printf(&path, "%s/cache/dashboard-%s", cf.state, hex);
-	if (glow_read_file(path.p, &kept, ROSTER_MAX) == 0 && kept.len >= sl &&
-	    memcmp(kept.p, stamp, sl) == 0) {
-		glow_buf_add(body, kept.p + sl, kept.len - sl);
-		rc = 0;
-		goto out;
-	}
-	if (load_roster(&text, &r) < 0)
-		goto out;
-	glow_buf_reset(&kept);
-	glow_buf_add(&kept, stamp, sl);
-	if (glow_dashboard_body(&kept, cf.base, &r, cohort, page) && !kept.failed &&
-	    glow_write_atomic(path.p, kept.p, kept.len, 0600) < 0)
-		glow_warn("cannot write '%s':", path.p);
-	glow_buf_add(body, kept.p + sl, kept.len - sl);
-	glow_roster_free(&r);
-	rc = 0;
-out:
-	glow_buf_free(&text);
-	glow_buf_free(&key);
-	glow_buf_free(&path);
-	glow_buf_free(&kept);
+	glow_rostercache_init(&c, cf.roster, cf.state);
+	rc = glow_rostercache_dashboard(&c, cf.base, cohort, page, body);
+	roster_warn(&c);
+	glow_rostercache_free(&c);
 	return rc;
 }
 
@@ -959,12 +675,8 @@ do_dashboard(void)
 	if (need_state() < 0)
 		return;
 	read_session();
-	if (glow_form_parse(&q, rq.query, strlen(rq.query)) < 0) {
-		glow_form_free(&q);
-		message(400, "Address not understood", "The address holds text "
-		    "that is not valid UTF-8.", "/dashboard", "Show every cohort");
+	if (read_query(&q, "/dashboard", "Show every cohort") < 0)
 		return;
-	}
 	cohort = glow_form_get(&q, "cohort", &cn);
 	if (cohort && cn == 0)
 		cohort = NULL;
@@ -1019,46 +731,11 @@ do_roster_json(void)
 }
 
 static void
-prom_label(struct glow_buf *o, const char *s, size_t n)
-{
-	size_t i;
-
-	for (i = 0; i < n; i++) {
-		if (s[i] == '\\' || s[i] == '"')
-			glow_buf_addc(o, '\\');
-		if (s[i] == '\n')
-			glow_buf_adds(o, "\\n");
-		else
-			glow_buf_addc(o, s[i]);
-	}
-}
-
-struct group {
-	char *v[3];     /* cohort, status, provision state */
-};
-
-static int
-group_cmp(const void *a, const void *b)
-{
-	const struct group *x = a, *y = b;
-	int k, d;
-
-	for (k = 0; k < 3; k++)
-		if ((d = strcmp(x->v[k], y->v[k])))
-			return d;
-	return 0;
-}
-
-static void
 do_metrics(void)
 {
 	unsigned long long v[GLOW_COUNTERS];
-	struct glow_buf text = GLOW_BUF_INIT, scratch = GLOW_BUF_INIT;
-	struct glow_buf *o = &rs.body;
+	struct glow_buf text = GLOW_BUF_INIT;
 	struct glow_roster r;
-	const char *c, *st, *ps;
-	struct group *g = NULL;
-	size_t cn, sn, pn, i, j;
 	int ok;
 
 	if (need_state() < 0)
@@ -1071,54 +748,11 @@ do_metrics(void)
 	rs.status = 200;
 	rs.type = "text/plain; version=0.0.4; charset=utf-8";
 	ok = load_roster(&text, &r) == 0;
-	glow_buf_printf(o, "# HELP glow_companion_roster_ok Whether the roster "
-	    "reads and validates.\n# TYPE glow_companion_roster_ok gauge\n"
-	    "glow_companion_roster_ok %d\n", ok);
-	if (ok) {
-		glow_buf_adds(o, "# HELP glow_companion_learners Learners by cohort, "
-		    "status and provisioning state.\n"
-		    "# TYPE glow_companion_learners gauge\n");
-		if (r.nlearner && !(g = calloc(r.nlearner, sizeof *g)))
-			o->failed = 1;
-		for (i = 0; g && i < r.nlearner; i++) {
-			c = glow_roster_get(&r, i, GLOW_RF_COHORT, &scratch, &cn);
-			g[i].v[0] = c ? strndup(c, cn) : strdup("");
-			st = glow_roster_get(&r, i, GLOW_RF_STATUS, &scratch, &sn);
-			g[i].v[1] = st ? strndup(st, sn) : strdup("");
-			ps = glow_roster_get(&r, i, GLOW_RF_STATE, &scratch, &pn);
-			g[i].v[2] = ps ? strndup(ps, pn) : strdup("");
-			if (!g[i].v[0] || !g[i].v[1] || !g[i].v[2])
-				o->failed = 1;
-		}
-		if (g && !o->failed)
-			qsort(g, r.nlearner, sizeof *g, group_cmp);
-		for (i = 0; g && !o->failed && i < r.nlearner; i = j) {
-			for (j = i + 1; j < r.nlearner && group_cmp(&g[i], &g[j]) == 0; j++)
-				;
-			glow_buf_adds(o, "glow_companion_learners{cohort=\"");
-			prom_label(o, g[i].v[0], strlen(g[i].v[0]));
-			glow_buf_adds(o, "\",status=\"");
-			prom_label(o, g[i].v[1], strlen(g[i].v[1]));
-			glow_buf_adds(o, "\",provision_state=\"");
-			prom_label(o, g[i].v[2], strlen(g[i].v[2]));
-			glow_buf_printf(o, "\"} %zu\n", j - i);
-		}
-		for (i = 0; g && i < r.nlearner; i++)
-			for (j = 0; j < 3; j++)
-				free(g[i].v[j]);
-		free(g);
+	glow_metrics_page(&rs.body, ok ? &r : NULL,
+	    glow_counter_read(cf.state, v) == 0 ? v : NULL);
+	if (ok)
 		glow_roster_free(&r);
-	}
-	if (glow_counter_read(cf.state, v) == 0) {
-		glow_buf_adds(o, "# HELP glow_companion_events_total Events since "
-		    "the state directory was made.\n"
-		    "# TYPE glow_companion_events_total counter\n");
-		for (i = 0; i < EV_COUNT; i++)
-			glow_buf_printf(o, "glow_companion_events_total{event=\"%s\"} %llu\n",
-			    ev_name[i], v[i]);
-	}
 	glow_buf_free(&text);
-	glow_buf_free(&scratch);
 }
 
 /* Configuration and dispatch. */
@@ -1276,7 +910,7 @@ dispatch(void)
 		}
 		message(405, "Method not allowed", "This address does not take "
 		    "that kind of request.", "/register", "Go to the registration page");
-		header("Allow: %s", routes[i].post == 2 ? "POST" :
+		glow_cgi_header(&rs, "Allow: %s", routes[i].post == 2 ? "POST" :
 		    routes[i].post ? "GET, HEAD, POST" : "GET, HEAD");
 		return;
 	}
@@ -1284,7 +918,7 @@ dispatch(void)
 	    strcmp(rq.path, "/static/companion.css") == 0) {
 		message(405, "Method not allowed", "This address does not take "
 		    "that kind of request.", "/register", "Go to the registration page");
-		header("Allow: GET, HEAD");
+		glow_cgi_header(&rs, "Allow: GET, HEAD");
 		return;
 	}
 	message(404, "Page not found", "There is no page at this address. "
@@ -1295,6 +929,7 @@ dispatch(void)
 int
 main(int argc, char *argv[])
 {
+	struct glow_buf out = GLOW_BUF_INIT;
 	int ch;
 
 	glow_setprogname(argv[0]);
@@ -1318,7 +953,9 @@ main(int argc, char *argv[])
 	request();
 	rs.status = 200;
 	dispatch();
-	send_response();
+	if (glow_cgi_response(&rs, rq.https, rq.head, &out) == 0)
+		glow_write_all(STDOUT_FILENO, out.p, out.len);
+	glow_buf_free(&out);
 	glow_wipe(rq.key, sizeof rq.key);
 	glow_buf_wipe(&cf.token);
 	glow_buf_free(&cf.token);

@@ -236,3 +236,93 @@ glow_accepts_html(const char *accept)
 	return accept && (strstr(accept, "text/html") ||
 	    strstr(accept, "application/xhtml+xml"));
 }
+
+int
+glow_register_check(struct glow_register_form *f, const char *handle,
+    size_t hn, const char *cohort, size_t cn, const char *path, size_t pn,
+    const char **h, size_t *hlen)
+{
+	size_t i;
+
+	f->handle = handle;
+	f->cohort = cohort;
+	f->path = path;
+	if (handle)
+		handle = glow_roster_trim(handle, hn, &hn);
+	if (!handle || hn == 0)
+		f->err_handle = "Enter your GitHub username";
+	else if (hn > 40 || !glow_roster_handle_ok(handle, hn))
+		f->err_handle = "Enter a GitHub username of 1 to 39 letters, "
+		    "digits and single hyphens, not starting or ending with a "
+		    "hyphen";
+	for (i = 0; cohort && i < f->ncohort; i++)
+		if (strcmp(f->cohort_list[i].id, cohort) == 0)
+			break;
+	if (!cohort || cn == 0)
+		f->err_cohort = "Choose a cohort";
+	else if (i == f->ncohort)
+		f->err_cohort = "Choose one of the cohorts in the list";
+	if (!path || glow_roster_enum(glow_roster_paths, path, pn) < 0)
+		f->err_path = "Choose which days you will take part in";
+	if (f->err_handle || f->err_cohort || f->err_path)
+		return -1;
+	*h = handle[0] == '@' ? handle + 1 : handle;
+	*hlen = handle[0] == '@' ? hn - 1 : hn;
+	return 0;
+}
+
+struct reg {
+	const char *handle, *cohort, *path;
+	int result;
+};
+
+static int
+reg_fn(struct glow_roster *r, void *arg)
+{
+	struct reg *g = arg;
+	struct glow_buf b = GLOW_BUF_INIT;
+	struct glow_json doc;
+	struct glow_jw w;
+	char now[25];
+	int rc;
+
+	g->result = 0;
+	if (glow_roster_cohort_find(r, g->cohort, strlen(g->cohort)) < 0)
+		return -1;      /* the cohort went away since the form was shown */
+	glow_jw_init(&w, &b, 0);
+	glow_jw_object(&w);
+	glow_jw_key(&w, "github_handle");
+	glow_jw_str(&w, g->handle);
+	glow_jw_key(&w, "cohort_id");
+	glow_jw_str(&w, g->cohort);
+	glow_jw_key(&w, "path");
+	glow_jw_str(&w, g->path);
+	glow_jw_end(&w);
+	if (b.failed || glow_json_parse(&doc, b.p, b.len, NULL) < 0) {
+		glow_buf_free(&b);
+		return -1;
+	}
+	glow_roster_now(now);
+	rc = glow_roster_upsert(r, &doc, 0, GLOW_ROSTER_NO_UPDATE, now, NULL,
+	    NULL, NULL);
+	glow_json_free(&doc);
+	glow_buf_free(&b);
+	if (rc < 0)
+		return -1;
+	g->result = rc;
+	return rc == GLOW_ROSTER_ADDED ? 0 : -1;        /* -1: nothing written */
+}
+
+int
+glow_register_add(const char *roster, const char *handle, const char *cohort,
+    const char *path, struct glow_roster *r, struct glow_roster_status *st)
+{
+	struct reg g;
+
+	g.handle = handle;
+	g.cohort = cohort;
+	g.path = path;
+	g.result = 0;
+	glow_roster_edit(roster, 0, reg_fn, &g, NULL, r, st);
+	return g.result;
+}

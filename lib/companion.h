@@ -91,6 +91,29 @@ struct glow_register_form {
 void glow_page_register(struct glow_buf *o, const struct glow_page *p,
     const struct glow_register_form *f);
 
+/*
+ * Check a registration as posted (handle, cohort and path may be NULL):
+ * the values to show again go to f->handle, f->cohort and f->path, and
+ * each wrong field gets its f->err_* message; the cohort must be one of
+ * f->cohort_list.  Returns 0 if every field is right, with the handle to
+ * register (trimmed, without its '@') in *h and *hlen; else -1.
+ */
+int glow_register_check(struct glow_register_form *f, const char *handle,
+    size_t hn, const char *cohort, size_t cn, const char *path, size_t pn,
+    const char **h, size_t *hlen);
+
+/*
+ * Add a learner (handle without '@', cohort, path) to the roster file
+ * under its lock (glow_roster_edit; r and st as it leaves them), unless
+ * the handle is already registered for that cohort.  Returns what the
+ * edit found: GLOW_ROSTER_ADDED (written if st->stage is GLOW_ROSTER_OK),
+ * GLOW_ROSTER_EXISTS (nothing written), or 0: the cohort is not in the
+ * roster (any more), or the edit failed before (st says why).
+ */
+int glow_register_add(const char *roster, const char *handle,
+    const char *cohort, const char *path, struct glow_roster *r,
+    struct glow_roster_status *st);
+
 struct glow_login_form {
 	const char *csrf;
 	const char *next;       /* rebuilt target, or NULL */
