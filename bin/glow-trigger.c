@@ -265,7 +265,7 @@ done:
 		v = glow_json_get(doc, glow_json_get(doc, 0, "payload"), "pull_request");
 		glow_json_int(doc, glow_json_get(doc, v, "changed_files"), &changed);
 		if ((changed >= 0 && (size_t)changed > ev->nfile) ||
-		    (changed < 0 && more))
+		    (changed < 0 && more) || ev->nfile >= API_PR_FILES)
 			ev->files_unknown = 1;
 	}
 	glow_gh_resp_free(&r);
@@ -1040,9 +1040,13 @@ schedule(int (*claim)(void), int watch)
 			}
 			i++;
 		}
-		if (njobs == 0 && (stopping || (nenvs == 0 && !watch &&
-		    !claimed_any)))
+		if (njobs == 0 && stopping)
 			break;
+		if (njobs == 0 && nenvs == 0 && !watch && !claimed_any) {
+			if (!claim())
+				break;
+			continue;
+		}
 		/* sleep until a child ends, a deadline, a retry, or a poll */
 		next = t + (watch || nenvs ? (double)poll_ms / 1000 : 0.1);
 		for (k = 0; k < (size_t)njobs; k++) {
