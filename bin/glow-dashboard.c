@@ -17,6 +17,7 @@
 #include "diag.h"
 #include "fsio.h"
 #include "github.h"
+#include "invitation.h"
 #include "json.h"
 #include "provision.h"
 #include "roster.h"
@@ -225,8 +226,51 @@ log_renewal(struct ctx *c, struct learner *l, long requests)
 }
 
 /*
- * Check (and with -R renew) learner i's invitation; append one snapshot
- * object to c->snapshot.  0, or -1 if a call failed.
+ * Send l's invitation again: 0 (inv updated), or -1 with *err.  A renewal
+ * is logged with the requests made for l since before.
+ */
+static int
+renew(struct ctx *c, struct learner *l, struct glow_invitation *inv,
+    long before, struct glow_gh_resp *r, struct glow_buf *msg, const char **err)
+{
+	struct glow_buf path = GLOW_BUF_INIT;
+	enum glow_gh_err e = GLOW_GH_OK;
+
+	if (inv->id >= 0) {
+		glow_gh_path(&path, "/repos/%s/%s/invitations/%lld", l->owner,
+		    l->name, inv->id);
+		e = glow_gh_request(&c->gh, "DELETE", path.p, NULL, 0, r);
+		if (e == GLOW_GH_HTTP && r->status == 404)
+			e = GLOW_GH_OK;
+	}
+	if (e == GLOW_GH_OK) {
+		glow_buf_reset(&path);
+		glow_gh_path(&path, "/repos/%s/%s/collaborators/%s", l->owner,
+		    l->name, l->handle);
+		e = glow_gh_request(&c->gh, "PUT", path.p,
+		    "{\"permission\":\"push\"}", 21, r);
+	}
+	glow_buf_free(&path);
+	if (e != GLOW_GH_OK) {
+		*err = why(e, r, msg);
+		glow_warn("cannot renew the invitation of '%s' to '%s': %s",
+		    l->handle, l->full, *err);
+		c->renew_failed++;
+		return -1;
+	}
+	if (r->status == 204) {
+		inv->state = "accepted";
+		return 0;
+	}
+	glow_invitation_renewed(inv, r->body.p, r->body.len, c->now);
+	c->renewed++;
+	log_renewal(c, l, c->gh.stats.requests - before);
+	return 0;
+}
+
+/*
+ * Check (and with -R renew) learner l's invitation; append one snapshot
+ * record to w.  0, or -1 if a call failed.
  */
 static int
 check_one(struct ctx *c, struct learner *l, struct glow_jw *w)
@@ -234,16 +278,15 @@ check_one(struct ctx *c, struct learner *l, struct glow_jw *w)
 	struct glow_gh_resp r;
 	struct glow_buf path = GLOW_BUF_INIT, list = GLOW_BUF_INIT,
 	    msg = GLOW_BUF_INIT;
-	struct glow_json doc;
 	struct glow_json_error jerr;
+	struct glow_invitation inv;
 	enum glow_gh_err e;
-	const char *state = NULL, *err = NULL;
-	char created[40] = "";
-	long long id = -1;
+	const char *err = NULL;
 	long before = c->gh.stats.requests;
-	int v, renew = 0, renewed = 0, rc = 0;
+	int due, rc = 0;
 
 	glow_gh_resp_init(&r);
+	glow_invitation_init(&inv);
 	glow_gh_path(&path, "/repos/%s/%s/invitations", l->owner, l->name);
 	if ((e = glow_gh_paginate(&c->gh, path.p, NULL, 1, &list, NULL, &r)) !=
 	    GLOW_GH_OK) {
@@ -252,45 +295,21 @@ check_one(struct ctx *c, struct learner *l, struct glow_jw *w)
 		rc = -1;
 		goto out;
 	}
-	if (glow_json_parse(&doc, list.p, list.len, &jerr) < 0) {
+	if (glow_invitation_find(&inv, list.p, list.len, l->handle, &jerr) < 0) {
 		glow_warn("cannot list the invitations of '%s': %s", l->full,
 		    jerr.reason);
 		rc = -1;
 		goto out;
 	}
-	for (v = glow_json_first(&doc, 0); v >= 0; v = glow_json_next(&doc, v)) {
-		int inv = glow_json_get(&doc, v, "invitee");
-		int login = glow_json_get(&doc, inv, "login");
-		char *s = glow_json_strdup(&doc, login);
-		int ex = glow_json_get(&doc, v, "expired");
-		int ca = glow_json_get(&doc, v, "created_at");
-		char *t;
-
-		if (!s || strcasecmp(s, l->handle)) {
-			free(s);
-			continue;
-		}
-		free(s);
-		/* A live invitation wins over expired ones. */
-		if (state && !strcmp(state, "pending"))
-			continue;
-		state = glow_json_type(&doc, ex) == GLOW_JSON_TRUE ? "expired" :
-		    "pending";
-		glow_json_int(&doc, glow_json_get(&doc, v, "id"), &id);
-		if ((t = glow_json_strdup(&doc, ca)) && strlen(t) < sizeof created)
-			strcpy(created, t);
-		free(t);
-	}
-	glow_json_free(&doc);
-	if (!state) {
+	if (!inv.state) {
 		glow_buf_reset(&path);
 		glow_gh_path(&path, "/repos/%s/%s/collaborators/%s", l->owner,
 		    l->name, l->handle);
 		e = glow_gh_request(&c->gh, "GET", path.p, NULL, 0, &r);
 		if (e == GLOW_GH_OK && r.status == 204) {
-			state = "accepted";
+			inv.state = "accepted";
 		} else if (e == GLOW_GH_HTTP && r.status == 404) {
-			state = "none";
+			inv.state = "none";
 		} else {
 			glow_warn("cannot check the collaborator '%s' of '%s': %s",
 			    l->handle, l->full, why(e, &r, &msg));
@@ -298,86 +317,13 @@ check_one(struct ctx *c, struct learner *l, struct glow_jw *w)
 			goto out;
 		}
 	}
-	if (!strcmp(state, "expired") || !strcmp(state, "none"))
-		renew = 1;
-	else if (!strcmp(state, "pending") && glow_prov_time(created) >= 0 &&
-	    c->now_s - glow_prov_time(created) > c->days * 86400LL)
-		renew = 1;
-	if (renew && c->renew && !c->dry) {
-		if (id >= 0) {
-			glow_buf_reset(&path);
-			glow_gh_path(&path, "/repos/%s/%s/invitations/%lld",
-			    l->owner, l->name, id);
-			e = glow_gh_request(&c->gh, "DELETE", path.p, NULL, 0, &r);
-			if (e != GLOW_GH_OK && !(e == GLOW_GH_HTTP && r.status == 404)) {
-				err = why(e, &r, &msg);
-				goto renew_failed;
-			}
-		}
-		glow_buf_reset(&path);
-		glow_gh_path(&path, "/repos/%s/%s/collaborators/%s", l->owner,
-		    l->name, l->handle);
-		e = glow_gh_request(&c->gh, "PUT", path.p,
-		    "{\"permission\":\"push\"}", 21, &r);
-		if (e == GLOW_GH_OK && r.status == 204) {
-			state = "accepted";
-		} else if (e == GLOW_GH_OK) {
-			state = "renewed";
-			renewed = 1;
-			id = -1;
-			strcpy(created, c->now);
-			if (glow_json_parse(&doc, r.body.p ? r.body.p : "",
-			    r.body.len, &jerr) == 0) {
-				char *t = glow_json_strdup(&doc,
-				    glow_json_get(&doc, 0, "created_at"));
-
-				glow_json_int(&doc, glow_json_get(&doc, 0, "id"), &id);
-				if (t && glow_prov_time(t) >= 0 && strlen(t) < sizeof created)
-					strcpy(created, t);
-				free(t);
-				glow_json_free(&doc);
-			}
-			c->renewed++;
-			log_renewal(c, l, c->gh.stats.requests - before);
-		} else {
-			err = why(e, &r, &msg);
-renew_failed:
-			glow_warn("cannot renew the invitation of '%s' to '%s': %s",
-			    l->handle, l->full, err);
-			c->renew_failed++;
-			rc = -1;
-		}
-	}
-	fprintf(stderr, "%s@@%s: invitation %s%s\n", l->handle, l->cohort, state,
-	    renewed ? "" : renew ? (c->renew ? (c->dry ? ", would renew" :
-	    ", renewal failed") : ", to renew (-R)") : "");
-	glow_jw_object(w);
-	glow_jw_key(w, "github_handle");
-	glow_jw_str(w, l->handle);
-	glow_jw_key(w, "cohort_id");
-	glow_jw_str(w, l->cohort);
-	glow_jw_key(w, "repo");
-	glow_jw_str(w, l->full);
-	glow_jw_key(w, "invitation");
-	glow_jw_str(w, state);
-	glow_jw_key(w, "created_at");
-	if (*created)
-		glow_jw_str(w, created);
-	else
-		glow_jw_null(w);
-	glow_jw_key(w, "id");
-	if (id >= 0)
-		glow_jw_int(w, id);
-	else
-		glow_jw_null(w);
-	glow_jw_key(w, "renewed");
-	glow_jw_bool(w, renewed);
-	glow_jw_key(w, "error");
-	if (err)
-		glow_jw_str(w, err);
-	else
-		glow_jw_null(w);
-	glow_jw_end(w);
+	due = glow_invitation_due(&inv, c->now_s, c->days);
+	if (due && c->renew && !c->dry)
+		rc = renew(c, l, &inv, before, &r, &msg, &err);
+	fprintf(stderr, "%s@@%s: invitation %s%s\n", l->handle, l->cohort,
+	    inv.state, inv.renewed ? "" : due ? (c->renew ? (c->dry ?
+	    ", would renew" : ", renewal failed") : ", to renew (-R)") : "");
+	glow_invitation_write(w, l->handle, l->cohort, l->full, &inv, err);
 out:
 	glow_gh_resp_free(&r);
 	glow_buf_free(&path);
@@ -470,13 +416,6 @@ invitations(struct ctx *c)
 
 /* -------------------------------------------------------------- publish */
 
-struct found {
-	long long number;
-	int closed;
-	char *body;
-	char *url;
-};
-
 /*
  * Find the dashboard: the oldest issue (not pull request) of the
  * repository, open or closed, whose body holds the marker.  Pages are read
@@ -484,15 +423,12 @@ struct found {
  */
 static void
 find_dashboard(struct ctx *c, const char *owner, const char *name,
-    struct found *fd)
+    struct glow_dash_issue *fd)
 {
 	struct glow_gh_resp r;
 	struct glow_buf path = GLOW_BUF_INIT, msg = GLOW_BUF_INIT;
-	struct glow_json doc;
-	struct glow_json_error jerr;
 	enum glow_gh_err e;
 	char next[8192];
-	int v;
 
 	memset(fd, 0, sizeof *fd);
 	fd->number = -1;
@@ -505,31 +441,9 @@ find_dashboard(struct ctx *c, const char *owner, const char *name,
 		    GLOW_GH_OK)
 			glow_die(GLOW_EXIT_ERR, "cannot list the issues of '%s': %s",
 			    c->repo, why(e, &r, &msg));
-		if (glow_json_parse(&doc, r.body.p ? r.body.p : "", r.body.len,
-		    &jerr) < 0 || glow_json_type(&doc, 0) != GLOW_JSON_ARRAY)
+		if (glow_dash_find_issue(r.body.p, r.body.len, fd) < 0)
 			glow_die(GLOW_EXIT_ERR, "cannot list the issues of '%s': "
 			    "not a JSON array", c->repo);
-		for (v = glow_json_first(&doc, 0); v >= 0; v = glow_json_next(&doc, v)) {
-			int pr = glow_json_get(&doc, v, "pull_request");
-			char *body;
-
-			if (pr >= 0 && glow_json_type(&doc, pr) != GLOW_JSON_NULL)
-				continue;
-			body = glow_json_strdup(&doc, glow_json_get(&doc, v, "body"));
-			if (!body || !strstr(body, GLOW_DASH_MARKER)) {
-				free(body);
-				continue;
-			}
-			fd->body = body;
-			glow_json_int(&doc, glow_json_get(&doc, v, "number"),
-			    &fd->number);
-			fd->closed = glow_json_streq(&doc,
-			    glow_json_get(&doc, v, "state"), "closed");
-			fd->url = glow_json_strdup(&doc,
-			    glow_json_get(&doc, v, "html_url"));
-			break;
-		}
-		glow_json_free(&doc);
 		snprintf(next, sizeof next, "%s", r.next);
 	}
 	glow_gh_resp_free(&r);
@@ -561,7 +475,7 @@ publish(struct ctx *c, const struct glow_dash_stats *st)
 	struct glow_jw w;
 	struct glow_json doc;
 	struct glow_json_error jerr;
-	struct found fd;
+	struct glow_dash_issue fd;
 	enum glow_gh_err e;
 	char owner[64], name[128];
 	const char *slash = strchr(c->repo, '/'), *action;
@@ -669,8 +583,7 @@ publish(struct ctx *c, const struct glow_dash_stats *st)
 		glow_die(GLOW_EXIT_ERR, "cannot write 'stdout':");
 	if (url != fd.url)
 		free(url);
-	free(fd.url);
-	free(fd.body);
+	glow_dash_issue_free(&fd);
 	glow_gh_resp_free(&r);
 	glow_buf_free(&path);
 	glow_buf_free(&body);

@@ -814,3 +814,47 @@ glow_dash_same_body(const char *a, size_t an, const char *b, size_t bn)
 	} while (x >= 0);
 	return 1;
 }
+
+int
+glow_dash_find_issue(const char *page, size_t len, struct glow_dash_issue *fd)
+{
+	struct glow_json doc;
+	int v, found = 0;
+
+	if (glow_json_parse(&doc, page ? page : "", len, NULL) < 0)
+		return -1;
+	if (glow_json_type(&doc, 0) != GLOW_JSON_ARRAY) {
+		glow_json_free(&doc);
+		return -1;
+	}
+	for (v = glow_json_first(&doc, 0); v >= 0; v = glow_json_next(&doc, v)) {
+		int pr = glow_json_get(&doc, v, "pull_request");
+		char *body;
+
+		if (pr >= 0 && glow_json_type(&doc, pr) != GLOW_JSON_NULL)
+			continue;
+		body = glow_json_strdup(&doc, glow_json_get(&doc, v, "body"));
+		if (!body || !strstr(body, GLOW_DASH_MARKER)) {
+			free(body);
+			continue;
+		}
+		glow_dash_issue_free(fd);
+		fd->body = body;
+		glow_json_int(&doc, glow_json_get(&doc, v, "number"), &fd->number);
+		fd->closed = glow_json_streq(&doc, glow_json_get(&doc, v, "state"),
+		    "closed");
+		fd->url = glow_json_strdup(&doc, glow_json_get(&doc, v, "html_url"));
+		found = 1;
+		break;
+	}
+	glow_json_free(&doc);
+	return found;
+}
+
+void
+glow_dash_issue_free(struct glow_dash_issue *fd)
+{
+	free(fd->body);
+	free(fd->url);
+	fd->body = fd->url = NULL;
+}

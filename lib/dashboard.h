@@ -174,4 +174,20 @@ void glow_dash_cell(struct glow_buf *out, const char *s, size_t n,
  */
 int glow_dash_same_body(const char *a, size_t an, const char *b, size_t bn);
 
+/*
+ * The dashboard issue in one page of GET /repos/{owner}/{repo}/issues: the
+ * first issue (not pull request) whose body holds GLOW_DASH_MARKER.
+ * Returns 1 and fills fd (free with glow_dash_issue_free), 0 if it is not
+ * on this page, -1 if the page is not a JSON array.
+ */
+struct glow_dash_issue {
+	long long number;       /* -1 when not found */
+	int closed;
+	char *body;
+	char *url;              /* html_url, or NULL */
+};
+int glow_dash_find_issue(const char *page, size_t len,
+    struct glow_dash_issue *fd);
+void glow_dash_issue_free(struct glow_dash_issue *fd);
+
 #endif
