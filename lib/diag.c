@@ -55,6 +55,13 @@ glow_die(int status, const char *fmt, ...)
 }
 
 void
+glow_trace(void *arg, const char *line)
+{
+	(void)arg;
+	fprintf(stderr, "%s: %s\n", glow_progname, line);
+}
+
+void
 glow_version(void)
 {
 	printf("%s %s\n", glow_progname, GLOW_VERSION);

@@ -25,6 +25,12 @@ void glow_setprogname(const char *argv0);
 void glow_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void glow_die(int status, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3), noreturn));
+/*
+ * Print line as it is, as one diagnostic ("glow-NAME: line"; no errno
+ * appended).  Its shape is a trace callback's (struct glow_gh's trace, for
+ * a program's -v); arg is not used.
+ */
+void glow_trace(void *arg, const char *line);
 /* Print "-V" output: "glow-NAME VERSION". */
 void glow_version(void);
 
