@@ -1414,6 +1414,53 @@ glow_gh_token_parse(const char *text, size_t len, struct glow_buf *token)
 	return rc;
 }
 
+enum glow_gh_token_err
+glow_gh_token_load(const char *file, struct glow_buf *token, const char **source)
+{
+	static const char *const vars[] = { "GLOW_TOKEN", "GH_TOKEN", "GITHUB_TOKEN" };
+	struct glow_buf raw = GLOW_BUF_INIT;
+	const char *v;
+	size_t i;
+	int rc, saved;
+
+	if (source)
+		*source = file;
+	if (file) {
+		if (glow_read_file(file, &raw, 1 << 20) < 0) {
+			saved = errno;
+			glow_buf_wipe(&raw);
+			errno = saved;
+			return GLOW_GH_TOKEN_READ;
+		}
+		rc = glow_gh_token_parse(raw.p ? raw.p : "", raw.len, token);
+		glow_buf_wipe(&raw);
+		return rc < 0 ? GLOW_GH_TOKEN_INVALID : GLOW_GH_TOKEN_OK;
+	}
+	for (i = 0; i < sizeof vars / sizeof *vars; i++)
+		if ((v = getenv(vars[i])) && *v) {
+			if (source)
+				*source = vars[i];
+			return glow_gh_token_parse(v, strlen(v), token) < 0 ?
+			    GLOW_GH_TOKEN_INVALID : GLOW_GH_TOKEN_OK;
+		}
+	return GLOW_GH_TOKEN_UNSET;
+}
+
+void
+glow_gh_stats_format(const struct glow_gh_stats *s, int flags,
+    struct glow_buf *out)
+{
+	if (flags & GLOW_GH_STATS_BRIEF)
+		glow_buf_printf(out, "requests=%ld retries=%ld wait_limit=%.1f "
+		    "wait_backoff=%.1f", s->requests, s->retries, s->wait_limit,
+		    s->wait_backoff);
+	else
+		glow_buf_printf(out, "requests=%ld retries=%ld not_modified=%ld "
+		    "limited=%ld wait_limit=%.1f wait_backoff=%.1f wait_pace=%.1f",
+		    s->requests, s->retries, s->not_modified, s->limited,
+		    s->wait_limit, s->wait_backoff, s->wait_pace);
+}
+
 const char *
 glow_gh_strerror(enum glow_gh_err e)
 {

@@ -292,6 +292,38 @@ const char *glow_gh_reason(long status);
  */
 int glow_gh_token_parse(const char *text, size_t len, struct glow_buf *token);
 
+/*
+ * The token a program runs with, the toolkit's one rule: the file given
+ * (-t FILE; "-" is stdin), read whole (at most 1 MB) and parsed as
+ * glow_gh_token_parse() does; with file NULL, the first of the variables
+ * GLOW_TOKEN, GH_TOKEN and GITHUB_TOKEN that is set and not empty.
+ * *source (when source is not NULL) receives the file name or the
+ * variable's name, for the message; NULL for GLOW_GH_TOKEN_UNSET.  Nothing
+ * is left in token on failure.
+ */
+enum glow_gh_token_err {
+	GLOW_GH_TOKEN_OK = 0,
+	GLOW_GH_TOKEN_UNSET,    /* no file, and none of the variables is set */
+	GLOW_GH_TOKEN_READ,     /* the file cannot be read; errno says why */
+	GLOW_GH_TOKEN_INVALID   /* the file or variable holds no token */
+};
+/* The variables, as a message names them ("set " GLOW_GH_TOKEN_VARS). */
+#define GLOW_GH_TOKEN_VARS "GLOW_TOKEN, GH_TOKEN or GITHUB_TOKEN"
+enum glow_gh_token_err glow_gh_token_load(const char *file,
+    struct glow_buf *token, const char **source);
+
+/*
+ * Append the counters as a verbose program reports them at exit, one line
+ * without newline: "requests=N retries=N not_modified=N limited=N
+ * wait_limit=S wait_backoff=S wait_pace=S" (seconds with one decimal).
+ * With GLOW_GH_STATS_BRIEF only requests, retries, wait_limit and
+ * wait_backoff: for a program that uses neither the cache nor pacing to
+ * speak of (glow-token).
+ */
+#define GLOW_GH_STATS_BRIEF 1
+void glow_gh_stats_format(const struct glow_gh_stats *s, int flags,
+    struct glow_buf *out);
+
 /* One sentence for e. */
 const char *glow_gh_strerror(enum glow_gh_err e);
 

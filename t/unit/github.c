@@ -1,10 +1,13 @@
 /* SPDX-License-Identifier: ISC */
 /* The pure parts of lib/github.h: Link parsing, path segments, the retry
  * policy (classification, backoff, limit waits), pace specifications,
- * token files and error messages.  The network behaviour is tested
+ * token files, the token's sources, the stats line and error messages.  The network behaviour is tested
  * against the simulator in t/1100-api.t. */
+#include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "tap.h"
 #include "github.h"
@@ -264,6 +267,89 @@ test_settings(void)
 	glow_gh_free(&g);
 }
 
+/* The -t FILE / GLOW_TOKEN, GH_TOKEN, GITHUB_TOKEN rule. */
+static void
+test_token_load(void)
+{
+	struct glow_buf t = GLOW_BUF_INIT;
+	char dir[] = "/tmp/glow-token-XXXXXX", file[64], empty[64], missing[64];
+	const char *from = "x";
+	enum glow_gh_token_err e;
+	FILE *f;
+	int saved;
+
+	if (!mkdtemp(dir)) {
+		ok(0, "token load: a scratch directory");
+		return;
+	}
+	snprintf(file, sizeof file, "%s/tok.json", dir);
+	snprintf(empty, sizeof empty, "%s/empty", dir);
+	snprintf(missing, sizeof missing, "%s/missing", dir);
+	if ((f = fopen(file, "w"))) {
+		fputs("{\"token\":\"ghs_file\"}\n", f);
+		fclose(f);
+	}
+	if ((f = fopen(empty, "w")))
+		fclose(f);
+	unsetenv("GLOW_TOKEN");
+	unsetenv("GH_TOKEN");
+	unsetenv("GITHUB_TOKEN");
+
+	is_int(glow_gh_token_load(NULL, &t, &from), GLOW_GH_TOKEN_UNSET,
+	    "token load: nothing set");
+	ok(from == NULL, "token load: no source when unset");
+	setenv("GITHUB_TOKEN", "ghp_third", 1);
+	setenv("GH_TOKEN", "", 1);
+	is_int(glow_gh_token_load(NULL, &t, &from), GLOW_GH_TOKEN_OK,
+	    "token load: GITHUB_TOKEN when the others are unset or empty");
+	is_str(t.p, "ghp_third", "token load: GITHUB_TOKEN's value");
+	is_str(from, "GITHUB_TOKEN", "token load: GITHUB_TOKEN named");
+	setenv("GH_TOKEN", "ghp_second", 1);
+	is_int(glow_gh_token_load(NULL, &t, &from), GLOW_GH_TOKEN_OK,
+	    "token load: GH_TOKEN before GITHUB_TOKEN");
+	is_str(t.p, "ghp_second", "token load: GH_TOKEN's value");
+	setenv("GLOW_TOKEN", "a b", 1);
+	is_int(glow_gh_token_load(NULL, &t, &from), GLOW_GH_TOKEN_INVALID,
+	    "token load: GLOW_TOKEN first, refused with white space inside");
+	is_str(from, "GLOW_TOKEN", "token load: the refused variable named");
+	ok(t.len == 0, "token load: nothing left on failure");
+
+	is_int(glow_gh_token_load(file, &t, &from), GLOW_GH_TOKEN_OK,
+	    "token load: a file wins over the environment");
+	is_str(t.p, "ghs_file", "token load: the file's JSON token");
+	is_str(from, file, "token load: the file named");
+	is_int(glow_gh_token_load(empty, &t, &from), GLOW_GH_TOKEN_INVALID,
+	    "token load: an empty file holds no token");
+	errno = 0;
+	e = glow_gh_token_load(missing, &t, &from);
+	saved = errno;
+	is_int(e, GLOW_GH_TOKEN_READ, "token load: a missing file cannot be read");
+	is_int(saved, ENOENT, "token load: errno tells why");
+	unlink(file);
+	unlink(empty);
+	rmdir(dir);
+	unsetenv("GLOW_TOKEN");
+	unsetenv("GH_TOKEN");
+	unsetenv("GITHUB_TOKEN");
+	glow_buf_free(&t);
+}
+
+static void
+test_stats_format(void)
+{
+	struct glow_gh_stats s = { 7, 2, 3, 1, 60.04, 1.26, 0.5 };
+	struct glow_buf b = GLOW_BUF_INIT;
+
+	glow_gh_stats_format(&s, 0, &b);
+	is_str(b.p, "requests=7 retries=2 not_modified=3 limited=1 "
+	    "wait_limit=60.0 wait_backoff=1.3 wait_pace=0.5", "stats: the full line");
+	glow_buf_reset(&b);
+	glow_gh_stats_format(&s, GLOW_GH_STATS_BRIEF, &b);
+	is_str(b.p, "requests=7 retries=2 wait_limit=60.0 wait_backoff=1.3",
+	    "stats: the brief line");
+	glow_buf_free(&b);
+}
+
 int
 main(void)
 {
@@ -273,6 +359,8 @@ main(void)
 	test_waits();
 	test_pace();
 	test_token();
+	test_token_load();
+	test_stats_format();
 	test_message();
 	test_settings();
 	return done_testing();
