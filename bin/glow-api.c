@@ -32,53 +32,39 @@ usage(FILE *f, int status)
 }
 
 static void
-on_trace(void *arg, const char *line)
-{
-	(void)arg;
-	fprintf(stderr, "%s: %s\n", glow_progname, line);
-}
-
-static void
 report(void)
 {
-	const struct glow_gh_stats *s = &gh.stats;
+	struct glow_buf line = GLOW_BUF_INIT;
 
-	if (verbose)
-		fprintf(stderr, "%s: requests=%ld retries=%ld not_modified=%ld "
-		    "limited=%ld wait_limit=%.1f wait_backoff=%.1f wait_pace=%.1f\n",
-		    glow_progname, s->requests, s->retries, s->not_modified,
-		    s->limited, s->wait_limit, s->wait_backoff, s->wait_pace);
+	if (!verbose)
+		return;
+	glow_gh_stats_format(&gh.stats, 0, &line);
+	glow_warn("%s", line.p);
+	glow_buf_free(&line);
 }
 
 /* The token: -t FILE (raw, or JSON with "token"), else the environment. */
 static void
 load_token(const char *file, struct glow_buf *token)
 {
-	static const char *names[] = { "GLOW_TOKEN", "GH_TOKEN", "GITHUB_TOKEN" };
-	struct glow_buf raw = GLOW_BUF_INIT;
-	const char *v;
-	size_t i;
+	const char *from;
 
-	if (file) {
-		if (glow_read_file(file, &raw, 1 << 20) < 0)
-			glow_die(GLOW_EXIT_ERR, "cannot read token file '%s':", file);
-		if (glow_gh_token_parse(raw.p ? raw.p : "", raw.len, token) < 0) {
-			glow_buf_wipe(&raw);
-			glow_die(GLOW_EXIT_ERR, "cannot read token file '%s': "
-			    "no token in it", file);
-		}
-		glow_buf_wipe(&raw);
+	switch (glow_gh_token_load(file, token, &from)) {
+	case GLOW_GH_TOKEN_OK:
 		return;
+	case GLOW_GH_TOKEN_READ:
+		glow_die(GLOW_EXIT_ERR, "cannot read token file '%s':", from);
+	case GLOW_GH_TOKEN_INVALID:
+		if (file)
+			glow_die(GLOW_EXIT_ERR, "cannot read token file '%s': "
+			    "no token in it", from);
+		glow_die(GLOW_EXIT_ERR, "cannot use token '%s': it holds white "
+		    "space or control characters", from);
+	case GLOW_GH_TOKEN_UNSET:
+		break;
 	}
-	for (i = 0; i < sizeof names / sizeof *names; i++)
-		if ((v = getenv(names[i])) && *v) {
-			if (glow_gh_token_parse(v, strlen(v), token) < 0)
-				glow_die(GLOW_EXIT_ERR, "cannot use token '%s': "
-				    "it holds white space or control characters", names[i]);
-			return;
-		}
-	glow_die(GLOW_EXIT_ERR, "no token: set GLOW_TOKEN, GH_TOKEN or "
-	    "GITHUB_TOKEN, or give -t FILE");
+	glow_die(GLOW_EXIT_ERR, "no token: set " GLOW_GH_TOKEN_VARS ", or give "
+	    "-t FILE");
 }
 
 static int
@@ -369,7 +355,7 @@ main(int argc, char *argv[])
 	if (cache)
 		gh.cache_dir = cache;
 	if (verbose) {
-		gh.trace = on_trace;
+		gh.trace = glow_trace;
 		gh.trace_arg = NULL;
 	}
 	if (batchmode)
