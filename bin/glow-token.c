@@ -7,9 +7,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <unistd.h>
 
+#include "app.h"
 #include "buf.h"
 #include "diag.h"
 #include "fsio.h"
@@ -31,19 +31,15 @@ usage(FILE *f, int status)
 }
 
 static void
-on_trace(void *arg, const char *line)
-{
-	(void)arg;
-	fprintf(stderr, "%s: %s\n", glow_progname, line);
-}
-
-static void
 report(void)
 {
-	if (verbose)
-		fprintf(stderr, "%s: requests=%ld retries=%ld wait_limit=%.1f "
-		    "wait_backoff=%.1f\n", glow_progname, gh.stats.requests,
-		    gh.stats.retries, gh.stats.wait_limit, gh.stats.wait_backoff);
+	struct glow_buf line = GLOW_BUF_INIT;
+
+	if (!verbose)
+		return;
+	glow_gh_stats_format(&gh.stats, GLOW_GH_STATS_BRIEF, &line);
+	glow_warn("%s", line.p);
+	glow_buf_free(&line);
 }
 
 static void
@@ -61,32 +57,6 @@ read_stdin_token(struct glow_buf *token, const char *what)
 	glow_buf_wipe(&in);
 }
 
-/*
- * An installation ID: digits, or a settings URL ending in
- * /installations/<id> (a trailing slash, query or fragment tolerated).
- */
-static long long
-installation_id(const char *s)
-{
-	const char *p, *digits;
-	size_t n;
-	long long v = 0;
-
-	if (strspn(s, "0123456789") == strlen(s))
-		digits = s;
-	else if ((p = strstr(s, "/installations/")))
-		digits = p + strlen("/installations/");
-	else
-		return -1;
-	n = strspn(digits, "0123456789");
-	if (n == 0 || n > 15 || (digits[n] && !strchr("/?#", digits[n])) ||
-	    (digits[n] == '/' && digits[n + 1] && !strchr("?#", digits[n + 1])))
-		return -1;
-	while (n--)
-		v = v * 10 + (*digits++ - '0');
-	return v > 0 ? v : -1;
-}
-
 /* The explanation for a refused JWT: the clock, or the App ID and key. */
 static void __attribute__((noreturn))
 jwt_refused(const char *what, const struct glow_gh_resp *r)
@@ -94,20 +64,11 @@ jwt_refused(const char *what, const struct glow_gh_resp *r)
 	struct glow_buf msg = GLOW_BUF_INIT;
 
 	glow_gh_message(r, &msg);
-	if (strstr(msg.p, "'Issued at'") || strstr(msg.p, "'Expiration time'") ||
-	    strstr(msg.p, "('iat')") || strstr(msg.p, "('exp')"))
+	if (glow_app_jwt_clock(msg.p))
 		glow_die(GLOW_EXIT_ERR, "%s: the App JWT was refused (%s): check "
 		    "this machine's clock", what, msg.p);
 	glow_die(GLOW_EXIT_ERR, "%s: the App JWT was refused: check the App ID "
 	    "and key (%s)", what, msg.p);
-}
-
-/* GitHub's 404 for a JWT whose iss is no App. */
-static int
-unknown_app(enum glow_gh_err e, const struct glow_gh_resp *r)
-{
-	return e == GLOW_GH_HTTP && r->status == 404 && r->body.p &&
-	    strstr(r->body.p, "Integration not found");
 }
 
 static void __attribute__((noreturn))
@@ -117,7 +78,7 @@ request_failed(const char *what, enum glow_gh_err e, const struct glow_gh_resp *
 
 	if (e == GLOW_GH_HTTP && r->status == 401)
 		jwt_refused(what, r);
-	if (unknown_app(e, r))
+	if (glow_app_jwt_unknown(e, r))
 		glow_die(GLOW_EXIT_ERR, "%s: the App JWT was refused: no App has "
 		    "this ID: check the App ID and key", what);
 	if (e == GLOW_GH_HTTP || (e == GLOW_GH_LIMITED && r->status)) {
@@ -127,229 +88,82 @@ request_failed(const char *what, enum glow_gh_err e, const struct glow_gh_resp *
 	glow_die(GLOW_EXIT_ERR, "%s: %s", what, glow_gh_strerror(e));
 }
 
-/* Every installation of the App: all pages of /app/installations. */
+#define LISTING "/app/installations"
+#define LIST_FAILED "cannot list installations '" LISTING "'"
+
+/* "login (Type, id N), ..." of every installation of the App. */
 static void
-list_installations(struct glow_buf *list)
+installed_on(struct glow_buf *out)
 {
+	struct glow_buf list = GLOW_BUF_INIT;
 	struct glow_gh_resp r;
 	enum glow_gh_err e;
 
 	glow_gh_resp_init(&r);
-	e = glow_gh_paginate(&gh, "/app/installations", NULL, 1, list, NULL, &r);
-	if (e != GLOW_GH_OK)
-		request_failed("cannot list installations '/app/installations'", e, &r);
+	if ((e = glow_app_list(&gh, &list, &r)) != GLOW_GH_OK)
+		request_failed(LIST_FAILED, e, &r);
 	glow_gh_resp_free(&r);
+	glow_app_describe(list.p, list.len, out);
+	glow_buf_free(&list);
 }
 
-/* "login (Type, id N), ..." of every installation in list (or fetched). */
-static void
-installed_on(struct glow_buf *out, const struct glow_buf *given)
-{
-	struct glow_buf fetched = GLOW_BUF_INIT;
-	const struct glow_buf *list = given;
-	struct glow_json doc;
-	struct glow_json_error jerr;
-	int v, acct, n = 0;
-
-	if (!list) {
-		list_installations(&fetched);
-		list = &fetched;
-	}
-	if (glow_json_parse(&doc, list->p, list->len, &jerr) == 0) {
-		for (v = glow_json_first(&doc, 0); v >= 0; v = glow_json_next(&doc, v)) {
-			acct = glow_json_get(&doc, v, "account");
-			if (n++)
-				glow_buf_adds(out, ", ");
-			glow_json_string(&doc, glow_json_get(&doc, acct, "login"), out);
-			glow_buf_adds(out, " (");
-			glow_json_string(&doc, glow_json_get(&doc, acct, "type"), out);
-			glow_buf_adds(out, ", id ");
-			{
-				size_t len;
-				const char *id = glow_json_raw(&doc,
-				    glow_json_get(&doc, v, "id"), &len);
-
-				glow_buf_add(out, id ? id : "?", id ? len : 1);
-			}
-			glow_buf_adds(out, ")");
-		}
-		glow_json_free(&doc);
-	}
-	if (!n)
-		glow_buf_adds(out, "nowhere");
-	glow_buf_free(&fetched);
-}
-
-static void __attribute__((noreturn))
-not_installed(const char *owner)
-{
-	struct glow_buf where = GLOW_BUF_INIT;
-
-	installed_on(&where, NULL);
-	glow_die(GLOW_EXIT_ERR, "cannot find installation '%s': the App is not "
-	    "installed there; it is installed on: %s", owner, where.p);
-}
-
-/* The id of the installation in answer r (an installation object). */
+/*
+ * The installation on owner (-o), of repository repo (-r), or else the
+ * App's only one; a message for each way the search can fail.
+ */
 static long long
-id_of(const struct glow_gh_resp *r, const char *what)
+find_installation(const char *owner, const char *repo)
 {
-	struct glow_json doc;
-	struct glow_json_error jerr;
-	long long id = -1;
-
-	if (glow_json_parse(&doc, r->body.p ? r->body.p : "", r->body.len, &jerr) == 0) {
-		if (glow_json_int(&doc, glow_json_get(&doc, 0, "id"), &id) < 0)
-			id = -1;
-		glow_json_free(&doc);
-	}
-	if (id <= 0)
-		glow_die(GLOW_EXIT_ERR, "cannot find installation '%s': the answer "
-		    "has no installation id", what);
-	return id;
-}
-
-/* GET path; the installation's id, or -1 on 404. */
-static long long
-lookup(const char *path, const char *what)
-{
+	struct glow_buf list = GLOW_BUF_INIT, msg = GLOW_BUF_INIT;
 	struct glow_gh_resp r;
 	enum glow_gh_err e;
-	struct glow_buf msg = GLOW_BUF_INIT;
-	long long id;
+	enum glow_app_err ae;
+	const char *what = owner ? owner : repo ? repo : LISTING;
+	long long id = -1;
+	int n = 0;
 
 	glow_gh_resp_init(&r);
-	e = glow_gh_request(&gh, "GET", path, NULL, 0, &r);
-	if (e == GLOW_GH_HTTP && r.status == 404) {
-		glow_gh_resp_free(&r);
-		return -1;
-	}
-	if (e != GLOW_GH_OK) {
+	if (owner)
+		ae = glow_app_find_owner(&gh, owner, &id, &e, &r);
+	else if (repo)
+		ae = glow_app_find_repo(&gh, repo, &id, &e, &r);
+	else
+		ae = glow_app_find_only(&gh, &list, &id, &n, &e, &r);
+	switch (ae) {
+	case GLOW_APP_OK:
+		break;
+	case GLOW_APP_NAME:
+		if (owner)
+			glow_die(GLOW_EXIT_ERR, "bad owner '%s'", owner);
+		glow_die(GLOW_EXIT_ERR, "bad repository '%s': want owner/name", repo);
+	case GLOW_APP_REQUEST:
+		if (!owner && !repo)
+			request_failed(LIST_FAILED, e, &r);
 		glow_buf_printf(&msg, "cannot find installation '%s'", what);
 		request_failed(msg.p, e, &r);
+	case GLOW_APP_JSON:
+		glow_die(GLOW_EXIT_ERR, LIST_FAILED ": %s",
+		    glow_gh_strerror(GLOW_GH_JSON));
+	case GLOW_APP_NOT_INSTALLED:
+		if (!owner && !repo)
+			glow_die(GLOW_EXIT_ERR, "cannot find installation '" LISTING
+			    "': the App is not installed anywhere");
+		installed_on(&msg);
+		glow_die(GLOW_EXIT_ERR, "cannot find installation '%s': the App is "
+		    "not installed there; it is installed on: %s", what, msg.p);
+	case GLOW_APP_AMBIGUOUS:
+		glow_app_describe(list.p, list.len, &msg);
+		glow_die(GLOW_EXIT_ERR, "cannot choose installation '" LISTING "': "
+		    "the App is installed on %d accounts: %s; give -i, -o or -r",
+		    n, msg.p);
+	case GLOW_APP_NO_ID:
+	default:
+		glow_die(GLOW_EXIT_ERR, "cannot find installation '%s': the answer "
+		    "has no installation id", what);
 	}
-	id = id_of(&r, what);
 	glow_gh_resp_free(&r);
-	return id;
-}
-
-static long long
-discover_owner(const char *owner)
-{
-	struct glow_buf p = GLOW_BUF_INIT;
-	long long id;
-
-	if (glow_gh_path(&p, "/orgs/%s/installation", owner) < 0)
-		glow_die(GLOW_EXIT_ERR, "bad owner '%s'", owner);
-	if ((id = lookup(p.p, owner)) < 0) {
-		glow_buf_reset(&p);
-		glow_gh_path(&p, "/users/%s/installation", owner);
-		id = lookup(p.p, owner);
-	}
-	glow_buf_free(&p);
-	if (id < 0)
-		not_installed(owner);
-	return id;
-}
-
-static long long
-discover_repo(const char *full)
-{
-	struct glow_buf p = GLOW_BUF_INIT, owner = GLOW_BUF_INIT;
-	const char *slash = strchr(full, '/');
-	long long id;
-
-	if (!slash || strchr(slash + 1, '/'))
-		glow_die(GLOW_EXIT_ERR, "bad repository '%s': want owner/name", full);
-	glow_buf_add(&owner, full, (size_t)(slash - full));
-	if (glow_gh_path(&p, "/repos/%s/%s/installation", owner.p, slash + 1) < 0)
-		glow_die(GLOW_EXIT_ERR, "bad repository '%s': want owner/name", full);
-	if ((id = lookup(p.p, full)) < 0)
-		not_installed(full);
-	glow_buf_free(&p);
-	glow_buf_free(&owner);
-	return id;
-}
-
-/* The App's only installation, from all pages of /app/installations. */
-static long long
-discover_only(void)
-{
-	struct glow_buf list = GLOW_BUF_INIT, where = GLOW_BUF_INIT;
-	struct glow_json doc;
-	struct glow_json_error jerr;
-	long long id = -1;
-	int n;
-
-	list_installations(&list);
-	if (glow_json_parse(&doc, list.p, list.len, &jerr) < 0)
-		glow_die(GLOW_EXIT_ERR, "cannot list installations "
-		    "'/app/installations': %s", glow_gh_strerror(GLOW_GH_JSON));
-	n = glow_json_size(&doc, 0);
-	if (n == 1 && glow_json_int(&doc, glow_json_get(&doc, glow_json_at(&doc, 0, 0),
-	    "id"), &id) < 0)
-		id = -1;
-	glow_json_free(&doc);
-	if (n == 0)
-		glow_die(GLOW_EXIT_ERR, "cannot find installation '/app/installations': "
-		    "the App is not installed anywhere");
-	if (n > 1) {
-		installed_on(&where, &list);
-		glow_die(GLOW_EXIT_ERR, "cannot choose installation "
-		    "'/app/installations': the App is installed on %d accounts: %s; "
-		    "give -i, -o or -r", n, where.p);
-	}
 	glow_buf_free(&list);
-	if (id <= 0)
-		glow_die(GLOW_EXIT_ERR, "cannot find installation '/app/installations': "
-		    "the answer has no installation id");
 	return id;
-}
-
-/* The access_tokens body: {"repositories":[...],"permissions":{...}}. */
-static void
-narrowing(struct glow_buf *body, char *repos, char *perms)
-{
-	struct glow_jw w;
-	char *item, *save = NULL, *eq, *slash;
-
-	glow_jw_init(&w, body, 0);
-	glow_jw_object(&w);
-	if (repos) {
-		glow_jw_key(&w, "repositories");
-		glow_jw_array(&w);
-		for (item = strtok_r(repos, ",", &save); item;
-		    item = strtok_r(NULL, ",", &save)) {
-			/* GitHub wants names without the owner */
-			if ((slash = strchr(item, '/')))
-				item = slash + 1;
-			if (!*item || strspn(item, "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
-			    "abcdefghijklmnopqrstuvwxyz0123456789._-") != strlen(item))
-				glow_die(GLOW_EXIT_ERR, "bad repository name '%s'", item);
-			glow_jw_str(&w, item);
-		}
-		glow_jw_end(&w);
-	}
-	if (perms) {
-		glow_jw_key(&w, "permissions");
-		glow_jw_object(&w);
-		for (item = strtok_r(perms, ",", &save); item;
-		    item = strtok_r(NULL, ",", &save)) {
-			if (!(eq = strchr(item, '=')) || eq == item || !eq[1])
-				glow_die(GLOW_EXIT_ERR, "bad permission '%s': want "
-				    "name=read|write|admin", item);
-			*eq = '\0';
-			if (strspn(item, "abcdefghijklmnopqrstuvwxyz_") != strlen(item) ||
-			    (strcmp(eq + 1, "read") && strcmp(eq + 1, "write") &&
-			    strcmp(eq + 1, "admin")))
-				glow_die(GLOW_EXIT_ERR, "bad permission '%s=%s': want "
-				    "name=read|write|admin", item, eq + 1);
-			glow_jw_key(&w, item);
-			glow_jw_str(&w, eq + 1);
-		}
-		glow_jw_end(&w);
-	}
-	glow_jw_end(&w);
 }
 
 static void
@@ -459,11 +273,12 @@ int
 main(int argc, char *argv[])
 {
 	struct glow_buf jwt = GLOW_BUF_INIT, path = GLOW_BUF_INIT, body = GLOW_BUF_INIT;
-	struct glow_buf what = GLOW_BUF_INIT;
+	struct glow_buf what = GLOW_BUF_INIT, bad = GLOW_BUF_INIT;
 	struct glow_gh_resp r;
 	struct glow_json doc;
 	struct glow_json_error jerr;
 	enum glow_gh_err e;
+	enum glow_app_err ae;
 	const char *mode = getenv("PROVISIONING_MODE"), *inst = NULL, *owner = NULL;
 	const char *repo = NULL;
 	char *repos = NULL, *perms = NULL, *token, *expires, *selection;
@@ -504,7 +319,7 @@ main(int argc, char *argv[])
 		    glow_gh_strerror(e));
 	gh.cache_dir = NULL;    /* tokens are never cached */
 	if (verbose)
-		gh.trace = on_trace;
+		gh.trace = glow_trace;
 	if (del) {
 		c = revoke_token();
 		report();
@@ -518,26 +333,25 @@ main(int argc, char *argv[])
 	gh.token = jwt.p;
 
 	if (inst) {
-		if ((id = installation_id(inst)) < 0)
+		if ((id = glow_app_installation_id(inst)) < 0)
 			glow_die(GLOW_EXIT_ERR, "bad installation '%s': want a number "
 			    "or a URL ending in /installations/ID", inst);
-	} else if (owner)
-		id = discover_owner(owner);
-	else if (repo)
-		id = discover_repo(repo);
-	else
-		id = discover_only();
+	} else
+		id = find_installation(owner, repo);
 
-	if (repos || perms)
-		narrowing(&body, repos, perms);
+	if ((repos || perms) &&
+	    (ae = glow_app_narrowing(&body, repos, perms, &bad)) != GLOW_APP_OK)
+		glow_die(GLOW_EXIT_ERR, ae == GLOW_APP_REPO ?
+		    "bad repository name '%s'" :
+		    "bad permission '%s': want name=read|write|admin", bad.p);
 	glow_gh_path(&path, "/app/installations/%lld/access_tokens", id);
 	glow_buf_printf(&what, "cannot get a token for installation '%lld'", id);
 	glow_gh_resp_init(&r);
 	e = glow_gh_request(&gh, "POST", path.p, body.p, body.len, &r);
-	if (e == GLOW_GH_HTTP && r.status == 404 && !unknown_app(e, &r)) {
+	if (e == GLOW_GH_HTTP && r.status == 404 && !glow_app_jwt_unknown(e, &r)) {
 		struct glow_buf where = GLOW_BUF_INIT;
 
-		installed_on(&where, NULL);
+		installed_on(&where);
 		glow_die(GLOW_EXIT_ERR, "%s: the App has no such installation: check "
 		    "the installation ID; the App is installed on: %s", what.p,
 		    where.p);
