@@ -155,6 +155,17 @@ glow_glob_compile(struct glow_glob *g, const char *pat, size_t len,
 	}
 	g->tok = t;
 	g->ntok = n;
+	/*
+	 * The plain characters at either end: each matches exactly one
+	 * byte, so a string is first checked against them cheaply.
+	 */
+	while (g->prefix < n && t[g->prefix].op == T_LIT && !t[g->prefix].opt &&
+	    !(g->prefix + 1 < n && t[g->prefix + 1].op == T_REP))
+		g->prefix++;
+	while (g->suffix < n - g->prefix && t[n - 1 - g->suffix].op == T_LIT &&
+	    !t[n - 1 - g->suffix].opt &&
+	    !(n - 3 - g->suffix >= 0 && t[n - 3 - g->suffix].op == T_EPS))
+		g->suffix++;    /* (the '/' after T_EPS "**" may be skipped) */
 	if (!(g->text = malloc(len + 1))) {
 		free(t);
 		g->tok = NULL;
@@ -234,11 +245,20 @@ glow_glob_match(const struct glow_glob *g, const char *s, size_t n)
 				return 0;
 		return 1;
 	}
+	if (n < (size_t)(g->prefix + g->suffix))
+		return 0;
+	for (k = 0; k < (size_t)g->prefix; k++)
+		if (g->tok[k].c != (unsigned char)s[k])
+			return 0;
+	for (k = 0; k < (size_t)g->suffix; k++)
+		if (g->tok[g->ntok - 1 - k].c != (unsigned char)s[n - 1 - k])
+			return 0;
+	/* the prefix is matched: start after it */
 	words = (size_t)(g->ntok + 1 + 63) / 64;
 	memset(cur, 0, words * sizeof *cur);
-	SET(cur, 0);
+	SET(cur, g->prefix);
 	closure(g, cur);
-	for (k = 0; k < n; k++) {
+	for (k = (size_t)g->prefix; k < n; k++) {
 		c = (unsigned char)s[k];
 		memset(nxt, 0, words * sizeof *nxt);
 		any = 0;

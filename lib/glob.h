@@ -42,7 +42,8 @@ struct glow_glob {
 	struct glow_glob_tok *tok;  /* owned */
 	int ntok;
 	int neg;                /* the pattern started with '!' */
-	int literal;            /* no special characters: compared with memcmp */
+	int literal;            /* no special characters: compared directly */
+	int prefix, suffix;     /* leading and trailing plain characters */
 	char *text;             /* the pattern as given (with its '!'); owned */
 };
 

@@ -99,6 +99,18 @@ static const struct { const char *pat, *s; int want; } m[] = {
 	{ "[a-]x", "-x", 1 },
 	{ "[!a]", "!", 1 },                     /* no negated sets */
 	{ "[!a]", "b", 0 },
+	/* the plain ends checked first must not change the answers */
+	{ "a*a", "a", 0 },
+	{ "a*a", "aa", 1 },
+	{ "ab?", "a", 1 },
+	{ "b?c", "c", 1 },
+	{ "x/**/y", "x/y", 1 },
+	{ "x/**/y", "x/a/b/y", 1 },
+	{ "x/**/y", "x/ay", 0 },
+	{ "**/b/c", "b/c", 1 },
+	{ "a+b", "aaab", 1 },
+	{ "abc*", "ab", 0 },
+	{ "*xyz", "yz", 0 },
 	/* escapes */
 	{ "a\\*b", "a*b", 1 },
 	{ "a\\*b", "axb", 0 },
