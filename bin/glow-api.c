@@ -54,6 +54,7 @@ load_token(const char *file, struct glow_buf *token)
 		return;
 	case GLOW_GH_TOKEN_READ:
 		glow_die(GLOW_EXIT_ERR, "cannot read token file '%s':", from);
+	case GLOW_GH_TOKEN_EMPTY:
 	case GLOW_GH_TOKEN_INVALID:
 		if (file)
 			glow_die(GLOW_EXIT_ERR, "cannot read token file '%s': "

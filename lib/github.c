@@ -1414,14 +1414,27 @@ glow_gh_token_parse(const char *text, size_t len, struct glow_buf *token)
 	return rc;
 }
 
+static enum glow_gh_token_err
+token_from(const char *text, size_t len, struct glow_buf *token)
+{
+	size_t i;
+
+	if (glow_gh_token_parse(text, len, token) == 0)
+		return GLOW_GH_TOKEN_OK;
+	for (i = 0; i < len && isspace((unsigned char)text[i]); i++)
+		;
+	return i == len ? GLOW_GH_TOKEN_EMPTY : GLOW_GH_TOKEN_INVALID;
+}
+
 enum glow_gh_token_err
 glow_gh_token_load(const char *file, struct glow_buf *token, const char **source)
 {
 	static const char *const vars[] = { "GLOW_TOKEN", "GH_TOKEN", "GITHUB_TOKEN" };
 	struct glow_buf raw = GLOW_BUF_INIT;
+	enum glow_gh_token_err rc;
 	const char *v;
 	size_t i;
-	int rc, saved;
+	int saved;
 
 	if (source)
 		*source = file;
@@ -1432,16 +1445,15 @@ glow_gh_token_load(const char *file, struct glow_buf *token, const char **source
 			errno = saved;
 			return GLOW_GH_TOKEN_READ;
 		}
-		rc = glow_gh_token_parse(raw.p ? raw.p : "", raw.len, token);
+		rc = token_from(raw.p ? raw.p : "", raw.len, token);
 		glow_buf_wipe(&raw);
-		return rc < 0 ? GLOW_GH_TOKEN_INVALID : GLOW_GH_TOKEN_OK;
+		return rc;
 	}
 	for (i = 0; i < sizeof vars / sizeof *vars; i++)
 		if ((v = getenv(vars[i])) && *v) {
 			if (source)
 				*source = vars[i];
-			return glow_gh_token_parse(v, strlen(v), token) < 0 ?
-			    GLOW_GH_TOKEN_INVALID : GLOW_GH_TOKEN_OK;
+			return token_from(v, strlen(v), token);
 		}
 	return GLOW_GH_TOKEN_UNSET;
 }

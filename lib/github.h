@@ -305,7 +305,8 @@ enum glow_gh_token_err {
 	GLOW_GH_TOKEN_OK = 0,
 	GLOW_GH_TOKEN_UNSET,    /* no file, and none of the variables is set */
 	GLOW_GH_TOKEN_READ,     /* the file cannot be read; errno says why */
-	GLOW_GH_TOKEN_INVALID   /* the file or variable holds no token */
+	GLOW_GH_TOKEN_EMPTY,    /* the file or variable is only white space */
+	GLOW_GH_TOKEN_INVALID   /* it holds something, but no token */
 };
 /* The variables, as a message names them ("set " GLOW_GH_TOKEN_VARS). */
 #define GLOW_GH_TOKEN_VARS "GLOW_TOKEN, GH_TOKEN or GITHUB_TOKEN"

@@ -318,8 +318,17 @@ test_token_load(void)
 	    "token load: a file wins over the environment");
 	is_str(t.p, "ghs_file", "token load: the file's JSON token");
 	is_str(from, file, "token load: the file named");
+	is_int(glow_gh_token_load(empty, &t, &from), GLOW_GH_TOKEN_EMPTY,
+	    "token load: an empty file");
+	setenv("GLOW_TOKEN", " \n", 1);
+	is_int(glow_gh_token_load(NULL, &t, &from), GLOW_GH_TOKEN_EMPTY,
+	    "token load: a variable of white space only");
+	if ((f = fopen(empty, "w"))) {
+		fputs("{\"tok\":\"x\"}", f);
+		fclose(f);
+	}
 	is_int(glow_gh_token_load(empty, &t, &from), GLOW_GH_TOKEN_INVALID,
-	    "token load: an empty file holds no token");
+	    "token load: JSON without a token");
 	errno = 0;
 	e = glow_gh_token_load(missing, &t, &from);
 	saved = errno;
