@@ -87,6 +87,43 @@ each_line(int argc, char **argv, int (*fn)(const char *, size_t,
 	return rc;
 }
 
+/* One line as JSON; a warning "cannot VERB 'WHERE': ..." if it is not. */
+static int
+parse_line(struct glow_json *doc, const char *s, size_t n, const char *verb,
+    const char *where)
+{
+	struct glow_json_error err;
+
+	if (glow_json_parse(doc, s, n, &err) == 0)
+		return 0;
+	glow_warn("cannot %s '%s': %s at byte %zu", verb, where, err.reason,
+	    err.offset + 1);
+	return -1;
+}
+
+/*
+ * The roster at path, for reading (name in diagnostics); one that does
+ * not validate ends the program: "cannot VERB 'NAME': the roster does not
+ * validate".
+ */
+static void
+load_roster(const char *path, const char *name, const char *verb,
+    struct glow_buf *text, struct glow_roster *r)
+{
+	struct glow_json_error jerr;
+
+	if (glow_read_file(path, text, MAX_INPUT) < 0)
+		glow_die(GLOW_EXIT_ERR, "cannot read '%s':", name);
+	if (glow_roster_load(r, text->p ? text->p : "", text->len, &jerr) < 0)
+		glow_die(GLOW_EXIT_ERR, "cannot load '%s': %s at byte %zu", name,
+		    jerr.reason, jerr.offset + 1);
+	if (r->nproblems) {
+		fputs(r->problems.p, stderr);
+		glow_die(GLOW_EXIT_NO, "cannot %s '%s': the roster does not "
+		    "validate", verb, name);
+	}
+}
+
 /* derive */
 
 struct derive_ctx {
@@ -99,16 +136,12 @@ derive_line(const char *s, size_t n, const char *where, void *arg)
 {
 	struct derive_ctx *d = arg;
 	struct glow_json doc;
-	struct glow_json_error err;
 	struct glow_progress p;
 	struct glow_jw w;
 	const char *why;
 
-	if (glow_json_parse(&doc, s, n, &err) < 0) {
-		glow_warn("cannot derive '%s': %s at byte %zu", where,
-		    err.reason, err.offset + 1);
+	if (parse_line(&doc, s, n, "derive", where) < 0)
 		return d->failed = -1;
-	}
 	if (glow_progress_derive(&doc, 0, &p, &why) < 0) {
 		glow_warn("cannot derive '%s': %s", where, why);
 		d->failed = -1;
@@ -141,242 +174,67 @@ cmd_derive(int argc, char **argv)
 
 /* apply */
 
-struct derived {
-	char *key;
-	int status;
-	char last[40];          /* "" for null */
-	size_t pos;             /* line order */
-	int superseded;         /* a later line has the same key */
-};
-
-enum outcome { MOVED, SAME, HELD, UNKNOWN };
-
-struct row {
-	const char *key;
-	char from[32];
-	int to;
-	enum outcome what;
-};
-
 struct apply_ctx {
-	struct derived *d;
-	size_t n, cap;
-	struct row *rows;
-	size_t nrows;
-	long count[4];
+	struct glow_progress_apply a;
 	int failed;
 };
 
 static int
-parse_derived(const char *s, size_t n, const char *where, void *arg)
+apply_line(const char *s, size_t n, const char *where, void *arg)
 {
-	struct apply_ctx *a = arg;
+	struct apply_ctx *c = arg;
 	struct glow_json doc;
-	struct glow_json_error err;
-	struct derived d;
-	const char *raw;
-	size_t len;
-	int t;
+	const char *why;
+	int rc;
 
-	memset(&d, 0, sizeof d);
-	if (glow_json_parse(&doc, s, n, &err) < 0) {
-		glow_warn("cannot apply '%s': %s at byte %zu", where,
-		    err.reason, err.offset + 1);
-		return a->failed = -1;
-	}
-	t = glow_json_get(&doc, 0, "status");
-	raw = glow_json_raw(&doc, t, &len);
-	if (glow_json_type(&doc, t) != GLOW_JSON_STRING ||
-	    (d.status = glow_progress_status_parse(raw, len)) < 0) {
-		glow_warn("cannot apply '%s': no valid status", where);
-		goto bad;
-	}
-	t = glow_json_get(&doc, 0, "last_signal_at");
-	raw = glow_json_raw(&doc, t, &len);
-	if (glow_json_type(&doc, t) == GLOW_JSON_STRING &&
-	    glow_progress_is_timestamp(raw, len)) {
-		memcpy(d.last, raw, len);
-		d.last[len] = '\0';
-	} else if (t >= 0 && glow_json_type(&doc, t) != GLOW_JSON_NULL) {
-		glow_warn("cannot apply '%s': last_signal_at is not a "
-		    "timestamp", where);
-		goto bad;
-	}
-	if (!(d.key = glow_json_strdup(&doc, glow_json_get(&doc, 0, "key")))) {
-		glow_warn("cannot apply '%s': no key", where);
-		goto bad;
-	}
-	if (a->n == a->cap) {
-		struct derived *nd;
-
-		a->cap = a->cap ? a->cap * 2 : 64;
-		if (!(nd = realloc(a->d, a->cap * sizeof *nd)))
-			glow_die(GLOW_EXIT_ERR, "cannot apply 'input': out of memory");
-		a->d = nd;
-	}
-	d.pos = a->n;
-	a->d[a->n++] = d;
+	if (parse_line(&doc, s, n, "apply", where) < 0)
+		return c->failed = -1;
+	rc = glow_progress_apply_add(&c->a, &doc, 0, &why);
 	glow_json_free(&doc);
-	return 0;
-bad:
-	glow_json_free(&doc);
-	return a->failed = -1;
-}
-
-static int
-cmp_derived(const void *x, const void *y)
-{
-	const struct derived *a = x, *b = y;
-	int c = strcmp(a->key, b->key);
-
-	return c ? c : (a->pos > b->pos) - (a->pos < b->pos);
-}
-
-/* In key order; of several lines for one key, the last one counts. */
-static void
-order_derived(struct apply_ctx *a)
-{
-	size_t k;
-
-	if (a->n > 1)
-		qsort(a->d, a->n, sizeof *a->d, cmp_derived);
-	for (k = 0; k + 1 < a->n; k++)
-		a->d[k].superseded = strcmp(a->d[k].key, a->d[k + 1].key) == 0;
-}
-
-/*
- * The new last_signal_at: the derived one, unless the roster already holds
- * a later one (signals can vanish: a deleted comment; the time seen stays).
- */
-static const char *
-newer_time(const char *cur, size_t curlen, const char *derived)
-{
-	if (!derived[0])
-		return NULL;
-	if (cur && glow_progress_is_timestamp(cur, curlen) &&
-	    glow_progress_timecmp(cur, derived) >= 0)
-		return NULL;
-	return derived;
+	if (rc < 0 && !why)
+		glow_die(GLOW_EXIT_ERR, "cannot apply 'input': out of memory");
+	if (rc < 0) {
+		glow_warn("cannot apply '%s': %s", where, why);
+		c->failed = -1;
+	}
+	return rc;
 }
 
 static int
 apply_fn(struct glow_roster *r, void *arg)
 {
-	struct apply_ctx *a = arg;
-	struct glow_buf scratch = GLOW_BUF_INIT;
-	const char *v, *t;
-	size_t k, n;
-	long i;
-	int from, rc = 0;
-
-	free(a->rows);
-	a->nrows = 0;
-	memset(a->count, 0, sizeof a->count);
-	if (!(a->rows = calloc(a->n ? a->n : 1, sizeof *a->rows)))
-		return -1;
-	for (k = 0; k < a->n && rc == 0; k++) {
-		struct derived *d = &a->d[k];
-		struct row *row;
-
-		if (d->superseded)
-			continue;
-		row = &a->rows[a->nrows++];
-
-		row->key = d->key;
-		row->to = d->status;
-		if ((i = glow_roster_find(r, d->key, strlen(d->key))) < 0) {
-			row->what = UNKNOWN;
-			a->count[UNKNOWN]++;
-			continue;
-		}
-		v = glow_roster_get(r, (size_t)i, GLOW_RF_STATUS, &scratch, &n);
-		from = v ? glow_progress_status_parse(v, n) : -1;
-		snprintf(row->from, sizeof row->from, "%.*s",
-		    v ? (int)n : 0, v ? v : "");
-		if (!glow_progress_may_move(from, d->status)) {
-			row->what = HELD;
-			a->count[HELD]++;
-			continue;
-		}
-		row->what = from == d->status ? SAME : MOVED;
-		a->count[row->what]++;
-		if (from != d->status && glow_roster_set_str(r, (size_t)i,
-		    "status", glow_progress_status_name(d->status)) < 0)
-			rc = -1;
-		v = glow_roster_get(r, (size_t)i, GLOW_RF_SIGNAL, &scratch, &n);
-		if (rc == 0 && (t = newer_time(v, n, d->last)) &&
-		    glow_roster_set_str(r, (size_t)i, "last_signal_at", t) < 0)
-			rc = -1;
-	}
-	glow_buf_free(&scratch);
-	return rc;
+	return glow_progress_apply(arg, r);
 }
 
-/* A Markdown table cell: no newlines, '|' escaped. */
 static void
-md_cell(struct glow_buf *b, const char *s)
-{
-	for (; *s; s++) {
-		if (*s == '|' || *s == '\\' || *s == '`' || *s == '*' ||
-		    *s == '_' || *s == '<')
-			glow_buf_addc(b, '\\');
-		glow_buf_addc(b, *s == '\n' || *s == '\r' ? ' ' : *s);
-	}
-}
-
-static const char *const outcome_text[] = {
-	"moved", "unchanged", "kept: would move backwards", "not in the roster"
-};
-
-static void
-report(struct apply_ctx *a, int dry)
+report(const struct glow_progress_apply *a, int dry)
 {
 	struct glow_buf md = GLOW_BUF_INIT;
 	const char *summary = getenv("GITHUB_STEP_SUMMARY");
 	size_t k;
 
 	for (k = 0; k < a->nrows; k++) {
-		struct row *row = &a->rows[k];
+		const struct glow_progress_row *row = &a->rows[k];
 		const char *to = glow_progress_status_name(row->to);
 
-		if (row->what == MOVED)
+		if (row->what == GLOW_PROGRESS_MOVED)
 			fprintf(stderr, "%s: %s -> %s\n", row->key, row->from, to);
-		else if (row->what == HELD)
+		else if (row->what == GLOW_PROGRESS_HELD)
 			fprintf(stderr, "%s: %s kept, derived %s would move "
 			    "backwards\n", row->key, row->from, to);
-		else if (row->what == UNKNOWN)
+		else if (row->what == GLOW_PROGRESS_UNKNOWN)
 			fprintf(stderr, "%s: not in the roster, derived %s "
 			    "ignored\n", row->key, to);
 	}
 	fprintf(stderr, "apply%s: %ld moved, %ld unchanged, %ld kept, %ld not "
-	    "in the roster\n", dry ? " (dry run)" : "", a->count[MOVED],
-	    a->count[SAME], a->count[HELD], a->count[UNKNOWN]);
+	    "in the roster\n", dry ? " (dry run)" : "",
+	    a->count[GLOW_PROGRESS_MOVED], a->count[GLOW_PROGRESS_SAME],
+	    a->count[GLOW_PROGRESS_HELD], a->count[GLOW_PROGRESS_UNKNOWN]);
 
 	if (!getenv("GITHUB_ACTIONS") || strcmp(getenv("GITHUB_ACTIONS"), "true") ||
 	    !summary || !*summary)
 		return;
-	glow_buf_printf(&md, "### glow-progress apply%s\n\n%ld moved, %ld "
-	    "unchanged, %ld kept, %ld not in the roster.\n\n",
-	    dry ? " (dry run)" : "", a->count[MOVED], a->count[SAME],
-	    a->count[HELD], a->count[UNKNOWN]);
-	if (a->count[MOVED] + a->count[HELD] + a->count[UNKNOWN]) {
-		glow_buf_adds(&md, "| learner | from | to | result |\n"
-		    "|---|---|---|---|\n");
-		for (k = 0; k < a->nrows; k++) {
-			struct row *row = &a->rows[k];
-
-			if (row->what == SAME)
-				continue;
-			glow_buf_adds(&md, "| ");
-			md_cell(&md, row->key);
-			glow_buf_adds(&md, " | ");
-			md_cell(&md, row->from);
-			glow_buf_adds(&md, " | ");
-			md_cell(&md, glow_progress_status_name(row->to));
-			glow_buf_printf(&md, " | %s |\n", outcome_text[row->what]);
-		}
-		glow_buf_addc(&md, '\n');
-	}
+	glow_progress_apply_summary(a, dry, &md);
 	if (md.failed || glow_append_durable(summary, md.p, md.len, 0644) < 0)
 		glow_warn("cannot write '%s':", summary);
 	glow_buf_free(&md);
@@ -389,10 +247,8 @@ cmd_apply(int argc, char **argv)
 	struct glow_roster r;
 	struct glow_roster_status st;
 	struct glow_buf rin = GLOW_BUF_INIT, out = GLOW_BUF_INIT;
-	struct glow_json_error jerr;
-	const char *file = NULL;
-	size_t k;
-	int c, dry = 0, rc = GLOW_EXIT_OK;
+	const char *file = NULL, *name;
+	int c, dry = 0;
 
 	memset(&a, 0, sizeof a);
 	while ((c = getopt(argc, argv, "f:hn")) != -1) {
@@ -414,14 +270,13 @@ cmd_apply(int argc, char **argv)
 	argv += optind;
 	if (!file && argc == 0)
 		usage(stderr, GLOW_EXIT_ERR);   /* stdin cannot be both */
-	each_line(argc, argv, parse_derived, &a);
+	each_line(argc, argv, apply_line, &a);
 	if (a.failed)
 		glow_die(GLOW_EXIT_ERR, "cannot apply 'input': malformed derived "
 		    "lines, nothing written");
-	order_derived(&a);
 
 	if (file && !dry) {
-		if (glow_roster_edit(file, 0, apply_fn, &a, NULL, &r, &st) < 0) {
+		if (glow_roster_edit(file, 0, apply_fn, &a.a, NULL, &r, &st) < 0) {
 			errno = st.errnum;
 			switch (st.stage) {
 			case GLOW_ROSTER_ELOCK:
@@ -445,24 +300,14 @@ cmd_apply(int argc, char **argv)
 			}
 		}
 	} else {
-		if (glow_read_file(file ? file : "-", &rin, MAX_INPUT) < 0)
-			glow_die(GLOW_EXIT_ERR, "cannot read '%s':",
-			    file ? file : "stdin");
-		if (glow_roster_load(&r, rin.p ? rin.p : "", rin.len, &jerr) < 0)
-			glow_die(GLOW_EXIT_ERR, "cannot load '%s': %s at byte %zu",
-			    file ? file : "stdin", jerr.reason, jerr.offset + 1);
-		if (r.nproblems) {
-			fputs(r.problems.p, stderr);
-			glow_die(GLOW_EXIT_NO, "cannot apply '%s': the roster does "
-			    "not validate", file ? file : "stdin");
-		}
-		if (apply_fn(&r, &a) < 0)
-			glow_die(GLOW_EXIT_ERR, "cannot apply '%s': out of memory",
-			    file ? file : "stdin");
+		name = file ? file : "stdin";
+		load_roster(file ? file : "-", name, "apply", &rin, &r);
+		if (glow_progress_apply(&a.a, &r) < 0)
+			glow_die(GLOW_EXIT_ERR, "cannot apply '%s': out of memory", name);
 		if (glow_roster_validate(&r)) {
 			fputs(r.problems.p, stderr);
 			glow_die(GLOW_EXIT_NO, "cannot apply '%s': the result "
-			    "does not validate", file ? file : "stdin");
+			    "does not validate", name);
 		}
 		if (!file) {
 			if (glow_roster_write(&r, &out, GLOW_ROSTER_CANONICAL,
@@ -473,15 +318,12 @@ cmd_apply(int argc, char **argv)
 				glow_die(GLOW_EXIT_ERR, "cannot write 'stdout':");
 		}
 	}
-	report(&a, dry);
+	report(&a.a, dry);
 	glow_roster_free(&r);
-	for (k = 0; k < a.n; k++)
-		free(a.d[k].key);
-	free(a.d);
-	free(a.rows);
+	glow_progress_apply_free(&a.a);
 	glow_buf_free(&rin);
 	glow_buf_free(&out);
-	return rc;
+	return GLOW_EXIT_OK;
 }
 
 /* fetch */
@@ -525,86 +367,29 @@ get_list(struct fetch_ctx *f, const char *repo, const char *owner,
 	return e == GLOW_GH_OK ? 0 : -1;
 }
 
-/* Write the string member key of obj as is (or null). */
-static void
-copy_member(struct glow_jw *w, const struct glow_json *doc, int obj,
-    const char *key, const char *as)
+/* Parse a list fetched for repo; what names it in diagnostics. */
+static int
+parse_list(struct glow_json *doc, const struct glow_buf *b, const char *repo,
+    const char *what)
 {
-	int v = glow_json_get(doc, obj, key);
+	struct glow_json_error err;
 
-	glow_jw_key(w, as ? as : key);
-	if (v >= 0)
-		glow_jw_value(w, doc, v);
-	else
-		glow_jw_null(w);
+	if (glow_json_parse(doc, b->p, b->len, &err) == 0)
+		return 0;
+	glow_warn("cannot fetch '%s': %s: %s", repo, what, err.reason);
+	return -1;
 }
 
-/* user: {"login": ...} becomes the login. */
-static void
-copy_user(struct glow_jw *w, const struct glow_json *doc, int obj)
-{
-	int u = glow_json_get(doc, obj, "user");
-
-	glow_jw_key(w, "user");
-	if (glow_json_type(doc, u) == GLOW_JSON_OBJECT)
-		u = glow_json_get(doc, u, "login");
-	if (glow_json_type(doc, u) == GLOW_JSON_STRING)
-		glow_jw_value(w, doc, u);
-	else
-		glow_jw_str(w, "");     /* a deleted account: nobody's words */
-}
-
-static void
-copy_labels(struct glow_jw *w, const struct glow_json *doc, int obj)
-{
-	int a = glow_json_get(doc, obj, "labels"), v, name;
-
-	glow_jw_key(w, "labels");
-	glow_jw_array(w);
-	for (v = glow_json_first(doc, a); v >= 0; v = glow_json_next(doc, v)) {
-		name = glow_json_type(doc, v) == GLOW_JSON_OBJECT ?
-		    glow_json_get(doc, v, "name") : v;
-		if (glow_json_type(doc, name) == GLOW_JSON_STRING)
-			glow_jw_value(w, doc, name);
-	}
-	glow_jw_end(w);
-}
-
-static void
-copy_pull(struct glow_jw *w, const struct glow_json *doc, int obj,
-    int merged_at)
-{
-	glow_jw_object(w);
-	copy_member(w, doc, obj, "number", NULL);
-	copy_member(w, doc, obj, "state", NULL);
-	glow_jw_key(w, "merged_at");
-	if (merged_at >= 0)
-		glow_jw_value(w, doc, merged_at);
-	else
-		glow_jw_null(w);
-	copy_user(w, doc, obj);
-	copy_member(w, doc, obj, "body", NULL);
-	glow_jw_end(w);
-}
-
-/*
- * One learner's snapshot line.  The issues list holds pull requests too,
- * each with its body and pull_request.merged_at (GitHub's issue schema),
- * so the pulls list is read only when some pull request lacks merged_at
- * (an older Enterprise Server) or with -P.
- */
+/* One learner's snapshot line (see glow_progress_snapshot()). */
 static int
 snapshot(struct fetch_ctx *f, struct glow_roster *r, size_t i,
     const char *repo, struct glow_buf *line)
 {
 	struct glow_json is, cs, ps;
-	struct glow_json_error err;
 	struct glow_jw w;
 	char owner[128], name[128];
-	const char *slash = strchr(repo, '/'), *v;
-	size_t n;
-	int e, pr, need_pulls = f->force_pulls, rc = -1;
-	int have_ps = 0;
+	const char *slash = strchr(repo, '/');
+	int rc = -1, have_ps = 0;
 
 	if (!slash || slash - repo >= (long)sizeof owner ||
 	    strlen(slash + 1) >= sizeof name) {
@@ -617,91 +402,21 @@ snapshot(struct fetch_ctx *f, struct glow_roster *r, size_t i,
 	if (get_list(f, repo, owner, name, "issues?state=all", &f->issues) < 0 ||
 	    get_list(f, repo, owner, name, "issues/comments", &f->comments) < 0)
 		return -1;
-	if (glow_json_parse(&is, f->issues.p, f->issues.len, &err) < 0) {
-		glow_warn("cannot fetch '%s': issues: %s", repo, err.reason);
+	if (parse_list(&is, &f->issues, repo, "issues") < 0)
 		return -1;
-	}
-	if (glow_json_parse(&cs, f->comments.p, f->comments.len, &err) < 0) {
-		glow_warn("cannot fetch '%s': comments: %s", repo, err.reason);
+	if (parse_list(&cs, &f->comments, repo, "comments") < 0) {
 		glow_json_free(&is);
 		return -1;
 	}
-	for (e = glow_json_first(&is, 0); e >= 0; e = glow_json_next(&is, e)) {
-		pr = glow_json_get(&is, e, "pull_request");
-		if (glow_json_type(&is, pr) == GLOW_JSON_OBJECT &&
-		    glow_json_get(&is, pr, "merged_at") < 0)
-			need_pulls = 1;
-	}
-	if (need_pulls) {
-		if (get_list(f, repo, owner, name, "pulls?state=all", &f->pulls) < 0)
+	if (f->force_pulls || glow_progress_snapshot_needs_pulls(&is)) {
+		if (get_list(f, repo, owner, name, "pulls?state=all", &f->pulls) < 0 ||
+		    parse_list(&ps, &f->pulls, repo, "pulls") < 0)
 			goto done;
-		if (glow_json_parse(&ps, f->pulls.p, f->pulls.len, &err) < 0) {
-			glow_warn("cannot fetch '%s': pulls: %s", repo, err.reason);
-			goto done;
-		}
 		have_ps = 1;
 	}
-
 	glow_jw_init(&w, line, 0);
-	glow_jw_object(&w);
-	glow_jw_key(&w, "key");
-	glow_jw_strn(&w, r->learner[i].key, r->learner[i].keylen);
-	v = glow_roster_get(r, i, GLOW_RF_HANDLE, &f->scratch, &n);
-	glow_jw_key(&w, "github_handle");
-	glow_jw_strn(&w, v ? v : "", v ? n : 0);
-	v = glow_roster_get(r, i, GLOW_RF_COHORT, &f->scratch, &n);
-	glow_jw_key(&w, "cohort_id");
-	glow_jw_strn(&w, v ? v : "", v ? n : 0);
-	v = glow_roster_get(r, i, GLOW_RF_PATH, &f->scratch, &n);
-	glow_jw_key(&w, "path");
-	glow_jw_strn(&w, v ? v : "", v ? n : 0);
-	glow_jw_key(&w, "repo");
-	glow_jw_str(&w, repo);
-
-	glow_jw_key(&w, "issues");
-	glow_jw_array(&w);
-	for (e = glow_json_first(&is, 0); e >= 0; e = glow_json_next(&is, e)) {
-		glow_jw_object(&w);
-		copy_member(&w, &is, e, "number", NULL);
-		copy_member(&w, &is, e, "title", NULL);
-		copy_member(&w, &is, e, "state", NULL);
-		copy_member(&w, &is, e, "state_reason", NULL);
-		copy_member(&w, &is, e, "closed_at", NULL);
-		copy_labels(&w, &is, e);
-		glow_jw_key(&w, "pull_request");
-		glow_jw_bool(&w, glow_json_get(&is, e, "pull_request") >= 0 &&
-		    glow_json_type(&is, glow_json_get(&is, e, "pull_request")) !=
-		    GLOW_JSON_NULL);
-		glow_jw_end(&w);
-	}
-	glow_jw_end(&w);
-
-	glow_jw_key(&w, "comments");
-	glow_jw_array(&w);
-	for (e = glow_json_first(&cs, 0); e >= 0; e = glow_json_next(&cs, e)) {
-		glow_jw_object(&w);
-		copy_user(&w, &cs, e);
-		copy_member(&w, &cs, e, "created_at", NULL);
-		copy_member(&w, &cs, e, "body", NULL);
-		glow_jw_end(&w);
-	}
-	glow_jw_end(&w);
-
-	glow_jw_key(&w, "pulls");
-	glow_jw_array(&w);
-	if (have_ps) {
-		for (e = glow_json_first(&ps, 0); e >= 0; e = glow_json_next(&ps, e))
-			copy_pull(&w, &ps, e, glow_json_get(&ps, e, "merged_at"));
-	} else {
-		for (e = glow_json_first(&is, 0); e >= 0; e = glow_json_next(&is, e)) {
-			pr = glow_json_get(&is, e, "pull_request");
-			if (glow_json_type(&is, pr) == GLOW_JSON_OBJECT)
-				copy_pull(&w, &is, e, glow_json_get(&is, pr,
-				    "merged_at"));
-		}
-	}
-	glow_jw_end(&w);
-	glow_jw_end(&w);
+	glow_progress_snapshot(&w, r, i, repo, &is, &cs, have_ps ? &ps : NULL,
+	    &f->scratch);
 	glow_buf_addc(line, '\n');
 	rc = line->failed ? -1 : 0;
 	if (rc < 0)
@@ -767,12 +482,24 @@ read_token(const char *tokenfile, struct glow_buf *token)
 		}
 }
 
+/* The learning room of a provisioned (or healed) learner, or NULL. */
+static const char *
+learning_room(const struct glow_roster *r, size_t i, struct glow_buf *scratch,
+    size_t *n)
+{
+	const char *v = glow_roster_get(r, i, GLOW_RF_STATE, scratch, n);
+
+	if (!v || !((*n == 11 && !memcmp(v, "provisioned", 11)) ||
+	    (*n == 6 && !memcmp(v, "healed", 6))))
+		return NULL;
+	return glow_roster_get(r, i, GLOW_RF_REPO, scratch, n);
+}
+
 static int
 cmd_fetch(int argc, char **argv)
 {
 	struct fetch_ctx f;
 	struct glow_roster r;
-	struct glow_json_error jerr;
 	struct glow_buf text = GLOW_BUF_INIT, token = GLOW_BUF_INIT;
 	const char *file = NULL, *tokenfile = NULL, *cache = NULL, *v;
 	enum glow_gh_err e;
@@ -810,16 +537,7 @@ cmd_fetch(int argc, char **argv)
 		usage(stderr, GLOW_EXIT_ERR);
 	if (!file)
 		file = argc ? argv[0] : "-";
-	if (glow_read_file(file, &text, MAX_INPUT) < 0)
-		glow_die(GLOW_EXIT_ERR, "cannot read '%s':", file);
-	if (glow_roster_load(&r, text.p ? text.p : "", text.len, &jerr) < 0)
-		glow_die(GLOW_EXIT_ERR, "cannot load '%s': %s at byte %zu", file,
-		    jerr.reason, jerr.offset + 1);
-	if (r.nproblems) {
-		fputs(r.problems.p, stderr);
-		glow_die(GLOW_EXIT_NO, "cannot fetch '%s': the roster does not "
-		    "validate", file);
-	}
+	load_roster(file, file, "fetch", &text, &r);
 	glow_roster_sort(&r);
 
 	if ((e = glow_gh_init(&f.gh)) != GLOW_GH_OK ||
@@ -831,20 +549,12 @@ cmd_fetch(int argc, char **argv)
 	read_token(tokenfile, &token);
 	f.gh.token = token.len ? token.p : NULL;
 
-	for (i = 0; i < r.nlearner; i++) {
-		v = glow_roster_get(&r, i, GLOW_RF_STATE, &f.scratch, &n);
-		if (v && ((n == 11 && !memcmp(v, "provisioned", 11)) ||
-		    (n == 6 && !memcmp(v, "healed", 6))) &&
-		    glow_roster_get(&r, i, GLOW_RF_REPO, &f.scratch, &n))
+	for (i = 0; i < r.nlearner; i++)
+		if (learning_room(&r, i, &f.scratch, &n))
 			total++;
-	}
 	start = now_seconds();
 	for (i = 0; i < r.nlearner; i++) {
-		v = glow_roster_get(&r, i, GLOW_RF_STATE, &f.scratch, &n);
-		if (!v || !((n == 11 && !memcmp(v, "provisioned", 11)) ||
-		    (n == 6 && !memcmp(v, "healed", 6))))
-			continue;
-		if (!(v = glow_roster_get(&r, i, GLOW_RF_REPO, &f.scratch, &n)))
+		if (!(v = learning_room(&r, i, &f.scratch, &n)))
 			continue;
 		snprintf(repo, sizeof repo, "%.*s", (int)n, v);
 		pace_reads(&f, start);

@@ -51,13 +51,19 @@
  * Status order for glow-progress apply: awaiting-ack < active-day1 <
  * day1-complete < day2-released; needs-info is a flag state outside the
  * order (see glow_progress_may_move()).
+ *
+ * The two ends of the pipeline are here too: glow_progress_snapshot()
+ * writes a snapshot from GitHub's lists (fetch), and glow_progress_apply()
+ * writes derived statuses into a roster (apply).
  */
 #ifndef GLOW_PROGRESS_H
 #define GLOW_PROGRESS_H
 
 #include <stddef.h>
 
+#include "buf.h"
 #include "json.h"
+#include "roster.h"
 
 enum glow_progress_status {
 	GLOW_PROGRESS_AWAITING_ACK = 0,
@@ -142,5 +148,98 @@ size_t glow_progress_closing_refs(const char *body, size_t n, long *refs,
 int glow_progress_is_timestamp(const char *s, size_t n);
 /* Compare two accepted timestamps: <0, 0, >0. */
 int glow_progress_timecmp(const char *a, const char *b);
+
+/*
+ * Snapshots (lib/progress_snapshot.c).  A learner's snapshot from the
+ * lists GitHub returns for the learner's repository: issues (GET
+ * /repos/{owner}/{repo}/issues?state=all), comments (.../issues/comments)
+ * and, when needed, pulls (.../pulls?state=all).  The issues list holds
+ * the pull requests too, each with pull_request.merged_at (GitHub's issue
+ * schema), so pulls are needed only when some pull request there lacks
+ * merged_at (an older Enterprise Server).
+ *
+ * The snapshot object, compact, members in this order:
+ *   {"key", "github_handle", "cohort_id", "path", "repo",
+ *    "issues": [{"number", "title", "state", "state_reason", "closed_at",
+ *                "labels": [names], "pull_request": bool}],
+ *    "comments": [{"user": login, "created_at", "body"}],
+ *    "pulls": [{"number", "state", "merged_at", "user": login, "body"}]}
+ * A missing member is null; a user that is gone is "".
+ */
+int glow_progress_snapshot_needs_pulls(const struct glow_json *issues);
+/* Write learner i's snapshot with w; pulls NULL: take the pull requests
+ * from the issues list.  scratch as for glow_roster_get(). */
+void glow_progress_snapshot(struct glow_jw *w, const struct glow_roster *r,
+    size_t i, const char *repo, const struct glow_json *issues,
+    const struct glow_json *comments, const struct glow_json *pulls,
+    struct glow_buf *scratch);
+
+/*
+ * Applying derived statuses to a roster (lib/progress_apply.c), as
+ * glow-progress apply does.  Add each derive output line with
+ * glow_progress_apply_add(), then call glow_progress_apply() on the
+ * roster (directly, or from a glow_roster_edit() callback): the lines are
+ * taken in key order, and of several lines for one key the last one
+ * counts.  For each key:
+ *
+ * - not in the roster: UNKNOWN, nothing changes;
+ * - the derived status would move the learner backwards
+ *   (glow_progress_may_move()): HELD, nothing changes;
+ * - else MOVED (status written) or SAME; and last_signal_at becomes the
+ *   derived one, unless it is null or the roster holds a later one
+ *   (signals can vanish, a deleted comment: the time seen stays).
+ *
+ * rows[] tells what happened to each key, in key order; count[] sums them.
+ */
+enum glow_progress_outcome {
+	GLOW_PROGRESS_MOVED = 0,
+	GLOW_PROGRESS_SAME,
+	GLOW_PROGRESS_HELD,
+	GLOW_PROGRESS_UNKNOWN
+};
+
+struct glow_progress_derived {
+	char *key;              /* owned */
+	int status;
+	char last[40];          /* last_signal_at; "" for null */
+	size_t pos;             /* line order */
+	int superseded;         /* a later line has the same key */
+};
+
+struct glow_progress_row {
+	const char *key;        /* into the derived lines */
+	char from[32];          /* the recorded status */
+	int to;                 /* the derived status */
+	enum glow_progress_outcome what;
+};
+
+struct glow_progress_apply {
+	struct glow_progress_derived *d;
+	size_t n, cap;
+	struct glow_progress_row *rows;
+	size_t nrows;
+	long count[4];          /* by enum glow_progress_outcome */
+	int ordered;
+};
+
+/*
+ * Add the derive output object at token obj of doc.  0, or -1 with *why
+ * ("no valid status", "last_signal_at is not a timestamp", "no key"), or
+ * -1 with *why NULL and errno ENOMEM.
+ */
+int glow_progress_apply_add(struct glow_progress_apply *a,
+    const struct glow_json *doc, int obj, const char **why);
+/* Apply the lines to r; 0, or -1 (ENOMEM; r may be partly changed). */
+int glow_progress_apply(struct glow_progress_apply *a, struct glow_roster *r);
+/*
+ * Append the Markdown step summary (GitHub Actions' GITHUB_STEP_SUMMARY):
+ * a heading, the counts, and a table of the keys that did not stay the
+ * same (cells escaped).  dry adds " (dry run)" to the heading.
+ */
+void glow_progress_apply_summary(const struct glow_progress_apply *a, int dry,
+    struct glow_buf *md);
+/* "moved", "unchanged", "kept: would move backwards", "not in the roster" */
+const char *glow_progress_outcome_name(enum glow_progress_outcome what);
+void glow_progress_apply_free(struct glow_progress_apply *a);
 
 #endif

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: ISC */
-/* Unit tests for lib/progress: every rule of the progress of record. */
+/* Unit tests for lib/progress: every rule of the progress of record, and
+ * the two ends of the pipeline (snapshot writing, applying to a roster). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -455,6 +456,161 @@ test_many_refs(void)
 	glow_buf_free(&b);
 }
 
+static const char apply_roster[] = "{\"version\": 1, \"cohorts\": [], \"learners\": ["
+    "{\"github_handle\": \"alice\", \"cohort_id\": \"s\", \"status\": \"awaiting-ack\"},"
+    "{\"github_handle\": \"bob\", \"cohort_id\": \"s\", \"status\": \"day2-released\","
+    " \"last_signal_at\": \"2026-09-05T00:00:00.000Z\"},"
+    "{\"github_handle\": \"carol\", \"cohort_id\": \"s\", \"status\": \"active-day1\","
+    " \"last_signal_at\": \"2026-09-05T00:00:00.000Z\"}]}";
+
+/* Add one derive output line; the result of glow_progress_apply_add(). */
+static int
+add_line(struct glow_progress_apply *a, const char *line, const char **why)
+{
+	struct glow_json doc;
+	int rc;
+
+	if (glow_json_parse(&doc, line, strlen(line), NULL) < 0)
+		return -2;
+	rc = glow_progress_apply_add(a, &doc, 0, why);
+	glow_json_free(&doc);
+	return rc;
+}
+
+static void
+test_apply(void)
+{
+	struct glow_progress_apply a;
+	struct glow_roster r;
+	struct glow_json_error e;
+	struct glow_buf sc = GLOW_BUF_INIT, md = GLOW_BUF_INIT;
+	const char *why = NULL, *v;
+	size_t n;
+	long i;
+
+	memset(&a, 0, sizeof a);
+	is_int(add_line(&a, "{\"key\": \"a\", \"status\": \"bogus\"}", &why), -1,
+	    "apply_add: a bad status is refused");
+	is_str(why, "no valid status", "apply_add: ... and why");
+	is_int(add_line(&a, "{\"key\": \"a\", \"status\": \"active-day1\", \"last_signal_at\": 1}",
+	    &why), -1, "apply_add: a bad last_signal_at is refused");
+	is_int(add_line(&a, "{\"status\": \"active-day1\"}", &why), -1, "apply_add: no key");
+	is_str(why, "no key", "apply_add: ... and why");
+	is_int((long long)a.n, 0, "apply_add: refused lines are not kept");
+	is_int(add_line(&a, "{\"key\": \"carol@@s\", \"status\": \"day1-complete\","
+	    " \"last_signal_at\": \"2026-09-01T00:00:00Z\"}", &why), 0, "apply_add: carol");
+	is_int(add_line(&a, "{\"key\": \"alice@@s\", \"status\": \"day1-complete\"}", &why),
+	    0, "apply_add: alice, first line");
+	is_int(add_line(&a, "{\"key\": \"alice@@s\", \"status\": \"active-day1\","
+	    " \"last_signal_at\": \"2026-09-02T00:00:00Z\"}", &why), 0, "apply_add: alice, last line");
+	is_int(add_line(&a, "{\"key\": \"bob@@s\", \"status\": \"active-day1\"}", &why), 0,
+	    "apply_add: bob");
+	is_int(add_line(&a, "{\"key\": \"zed@@s\", \"status\": \"active-day1\"}", &why), 0,
+	    "apply_add: zed");
+
+	is_int(glow_roster_load(&r, apply_roster, strlen(apply_roster), &e), 0,
+	    "apply: the roster loads");
+	is_int(glow_progress_apply(&a, &r), 0, "apply: done");
+	is_int((long long)a.nrows, 4, "apply: one row per key");
+	is_str(a.rows[0].key, "alice@@s", "apply: rows in key order");
+	is_int(a.rows[0].what, GLOW_PROGRESS_MOVED, "apply: alice moved");
+	is_int(a.rows[0].to, GLOW_PROGRESS_ACTIVE_DAY1, "apply: the last line for a key counts");
+	is_int(a.rows[1].what, GLOW_PROGRESS_HELD, "apply: bob would move backwards");
+	is_str(a.rows[1].from, "day2-released", "apply: the status recorded");
+	is_int(a.rows[2].what, GLOW_PROGRESS_MOVED, "apply: carol moved");
+	is_int(a.rows[3].what, GLOW_PROGRESS_UNKNOWN, "apply: zed is not in the roster");
+	ok(a.count[GLOW_PROGRESS_MOVED] == 2 && a.count[GLOW_PROGRESS_HELD] == 1 &&
+	    a.count[GLOW_PROGRESS_SAME] == 0 && a.count[GLOW_PROGRESS_UNKNOWN] == 1,
+	    "apply: the counts");
+	i = glow_roster_find(&r, "alice@@s", 8);
+	v = glow_roster_get(&r, (size_t)i, GLOW_RF_STATUS, &sc, &n);
+	is_mem(v, n, "active-day1", 11, "apply: alice's status written");
+	v = glow_roster_get(&r, (size_t)i, GLOW_RF_SIGNAL, &sc, &n);
+	is_mem(v, n, "2026-09-02T00:00:00Z", 20, "apply: alice's last signal written");
+	i = glow_roster_find(&r, "carol@@s", 8);
+	v = glow_roster_get(&r, (size_t)i, GLOW_RF_SIGNAL, &sc, &n);
+	is_mem(v, n, "2026-09-05T00:00:00.000Z", 24, "apply: a later last signal stays");
+	i = glow_roster_find(&r, "bob@@s", 6);
+	v = glow_roster_get(&r, (size_t)i, GLOW_RF_STATUS, &sc, &n);
+	is_mem(v, n, "day2-released", 13, "apply: bob's status kept");
+
+	glow_progress_apply_summary(&a, 1, &md);
+	glow_buf_addc(&md, '\0');
+	is_str(md.p, "### glow-progress apply (dry run)\n\n"
+	    "2 moved, 0 unchanged, 1 kept, 1 not in the roster.\n\n"
+	    "| learner | from | to | result |\n|---|---|---|---|\n"
+	    "| alice@@s | awaiting-ack | active-day1 | moved |\n"
+	    "| bob@@s | day2-released | active-day1 | kept: would move backwards |\n"
+	    "| carol@@s | active-day1 | day1-complete | moved |\n"
+	    "| zed@@s |  | active-day1 | not in the roster |\n\n",
+	    "apply: the step summary");
+	is_str(glow_progress_outcome_name(GLOW_PROGRESS_SAME), "unchanged", "outcome names");
+	glow_buf_free(&md);
+	glow_buf_free(&sc);
+	glow_roster_free(&r);
+	glow_progress_apply_free(&a);
+}
+
+static void
+test_snapshot(void)
+{
+	struct glow_roster r;
+	struct glow_json_error e;
+	struct glow_json is, cs, ps;
+	struct glow_buf out = GLOW_BUF_INIT, sc = GLOW_BUF_INIT;
+	struct glow_jw w;
+	const char *roster = "{\"version\": 1, \"cohorts\": [], \"learners\": ["
+	    "{\"github_handle\": \"@Alice\", \"cohort_id\": \" s \"}]}";
+	const char *issues = "[{\"number\": 1, \"title\": \"Challenge 1\", \"state\": \"closed\","
+	    " \"closed_at\": \"2026-09-01T00:00:00Z\", \"labels\": [{\"name\": \"acked\"}, \"raw\", 3],"
+	    " \"user\": {\"login\": \"t\"}},"
+	    " {\"number\": 2, \"state\": \"closed\", \"user\": null, \"body\": \"Fixes #1\","
+	    " \"pull_request\": {\"merged_at\": \"2026-09-02T00:00:00Z\"}}]";
+	const char *comments = "[{\"user\": {\"login\": \"alice\"}, \"created_at\": \"x\", \"body\": \"ack\","
+	    " \"id\": 9}]";
+	const char *pulls = "[{\"number\": 2, \"state\": \"closed\", \"merged_at\": null,"
+	    " \"user\": {\"login\": \"alice\"}, \"body\": null}]";
+
+	is_int(glow_roster_load(&r, roster, strlen(roster), &e), 0, "snapshot: the roster loads");
+	glow_json_parse(&is, issues, strlen(issues), NULL);
+	glow_json_parse(&cs, comments, strlen(comments), NULL);
+	glow_json_parse(&ps, pulls, strlen(pulls), NULL);
+	is_int(glow_progress_snapshot_needs_pulls(&is), 0,
+	    "snapshot: pull requests with merged_at need no pulls list");
+	glow_jw_init(&w, &out, 0);
+	glow_progress_snapshot(&w, &r, 0, "o/r", &is, &cs, NULL, &sc);
+	glow_buf_addc(&out, '\0');
+	is_str(out.p, "{\"key\":\"alice@@s\",\"github_handle\":\"Alice\",\"cohort_id\":\"s\","
+	    "\"path\":\"day1-day2\",\"repo\":\"o/r\","
+	    "\"issues\":[{\"number\":1,\"title\":\"Challenge 1\",\"state\":\"closed\","
+	    "\"state_reason\":null,\"closed_at\":\"2026-09-01T00:00:00Z\","
+	    "\"labels\":[\"acked\",\"raw\"],\"pull_request\":false},"
+	    "{\"number\":2,\"title\":null,\"state\":\"closed\",\"state_reason\":null,"
+	    "\"closed_at\":null,\"labels\":[],\"pull_request\":true}],"
+	    "\"comments\":[{\"user\":\"alice\",\"created_at\":\"x\",\"body\":\"ack\"}],"
+	    "\"pulls\":[{\"number\":2,\"state\":\"closed\",\"merged_at\":\"2026-09-02T00:00:00Z\","
+	    "\"user\":\"\",\"body\":\"Fixes #1\"}]}",
+	    "snapshot: pull requests from the issues list");
+	glow_buf_reset(&out);
+	glow_jw_init(&w, &out, 0);
+	glow_progress_snapshot(&w, &r, 0, "o/r", &is, &cs, &ps, &sc);
+	glow_buf_addc(&out, '\0');
+	ok(strstr(out.p, "\"pulls\":[{\"number\":2,\"state\":\"closed\",\"merged_at\":null,"
+	    "\"user\":\"alice\",\"body\":null}]}") != NULL,
+	    "snapshot: pull requests from the pulls list when given");
+	glow_json_free(&is);
+	issues = "[{\"number\": 2, \"pull_request\": {\"url\": \"u\"}}]";
+	glow_json_parse(&is, issues, strlen(issues), NULL);
+	is_int(glow_progress_snapshot_needs_pulls(&is), 1,
+	    "snapshot: a pull request without merged_at needs the pulls list");
+	glow_json_free(&is);
+	glow_json_free(&cs);
+	glow_json_free(&ps);
+	glow_buf_free(&out);
+	glow_buf_free(&sc);
+	glow_roster_free(&r);
+}
+
 int
 main(void)
 {
@@ -529,5 +685,7 @@ main(void)
 	test_key_and_output();
 	test_bad();
 	test_many_refs();
+	test_apply();
+	test_snapshot();
 	return done_testing();
 }
