@@ -22,7 +22,6 @@
 #include "json.h"
 #include "provision.h"
 #include "roster.h"
-#include "secret.h"
 
 #define MAX_INPUT ((size_t)1 << 30)
 #define MARKER "<!-- glow:room-ready -->"
@@ -118,13 +117,6 @@ on_signal(int sig)
 {
 	(void)sig;
 	stop_requested = 1;
-}
-
-static void
-on_trace(void *arg, const char *line)
-{
-	(void)arg;
-	fprintf(stderr, "%s: %s\n", glow_progname, line);
 }
 
 static double
@@ -265,34 +257,24 @@ token_from_cmd(void)
 static int
 token_load(void)
 {
-	static const char *const vars[] = { "GLOW_TOKEN", "GH_TOKEN", "GITHUB_TOKEN" };
-	struct glow_buf raw = GLOW_BUF_INIT;
-	enum glow_secret_err se;
-	const char *v;
-	size_t k;
+	const char *src = NULL;
 
 	if (P.token_cmd)
 		return token_from_cmd();
-	if (P.token_file) {
-		if ((se = glow_secret_file(P.token_file, &raw, 0)) != GLOW_SECRET_OK)
-			glow_die(GLOW_EXIT_ERR, "cannot read token '%s': %s",
-			    P.token_file, glow_secret_strerror(se));
-		if (glow_gh_token_parse(raw.p, raw.len, &P.token) < 0)
-			glow_die(GLOW_EXIT_ERR, "cannot read token '%s': no token "
-			    "in it", P.token_file);
-		glow_buf_wipe(&raw);
+	switch (glow_gh_token_load(P.token_file, &P.token, &src)) {
+	case GLOW_GH_TOKEN_OK:
 		P.gh.token = P.token.p;
 		return 0;
+	case GLOW_GH_TOKEN_UNSET:
+		return -1;
+	case GLOW_GH_TOKEN_READ:
+		glow_die(GLOW_EXIT_ERR, "cannot read token '%s':", src);
+	case GLOW_GH_TOKEN_EMPTY:
+		glow_die(GLOW_EXIT_ERR, "cannot read token '%s': empty", src);
+	default:
+		glow_die(GLOW_EXIT_ERR, "cannot read token '%s': no token in it",
+		    src);
 	}
-	for (k = 0; k < sizeof vars / sizeof vars[0]; k++)
-		if ((v = getenv(vars[k])) && *v) {
-			if (glow_gh_token_parse(v, strlen(v), &P.token) < 0)
-				glow_die(GLOW_EXIT_ERR, "cannot read token '%s': "
-				    "not a token", vars[k]);
-			P.gh.token = P.token.p;
-			return 0;
-		}
-	return -1;
 }
 
 static void
@@ -1292,7 +1274,7 @@ check_auth(void)
 
 	if (token_load() < 0)
 		glow_die(GLOW_EXIT_ERR, "no token: give -c COMMAND or -t FILE, or "
-		    "set GLOW_TOKEN, GH_TOKEN or GITHUB_TOKEN");
+		    "set " GLOW_GH_TOKEN_VARS);
 	glow_gh_path(&path, "/repos/%s/%s", P.tmpl_owner, P.tmpl_name);
 	glow_gh_resp_init(&r);
 	e = call("GET", path.p, NULL, &r);
@@ -1502,7 +1484,7 @@ main(int argc, char **argv)
 		glow_die(GLOW_EXIT_ERR, "cannot set up 'github': %s",
 		    glow_gh_strerror(e));
 	if (P.verbose) {
-		P.gh.trace = on_trace;
+		P.gh.trace = glow_trace;
 		P.gh.trace_arg = NULL;
 	}
 	glow_prov_web_url(P.gh.base, &P.web);
@@ -1628,7 +1610,7 @@ main(int argc, char **argv)
 	if (nl) {
 		if (token_load() < 0)
 			glow_die(GLOW_EXIT_ERR, "no token: give -c COMMAND or -t "
-			    "FILE, or set GLOW_TOKEN, GH_TOKEN or GITHUB_TOKEN");
+			    "FILE, or set " GLOW_GH_TOKEN_VARS);
 		learn_listing(nl);
 		if (P.fatal)
 			glow_die(GLOW_EXIT_ERR, "cannot provision for '%s': %s",

@@ -223,6 +223,25 @@ test_expect_success 'in Actions: a step summary table' '
 	test_grep "mallory@@$C | glow-org/learning-room-$C-mallory | created" step.md
 '
 
+test_expect_success '-t FILE: the raw token or token JSON; an empty file is refused' '
+	printf "{\"token\":\"ghp_statictoken\",\"expires_at\":null}\n" >tok.json &&
+	printf "ghp_statictoken\n" >tok.raw &&
+	: >tok.empty &&
+	prov_roster $C olivia >o.json &&
+	env -u GLOW_TOKEN glow-provision -t tok.json -f o.json >sum 2>err &&
+	test "$(json_get sum .created)" = 1 &&
+	prov_roster $C peggy >p.json &&
+	env -u GLOW_TOKEN glow-provision -t tok.raw -f p.json >sum 2>err &&
+	test "$(json_get sum .created)" = 1 &&
+	prov_roster $C rupert >q.json &&
+	prov_clear &&
+	test_expect_code 2 env -u GLOW_TOKEN glow-provision -t tok.empty -f q.json >sum 2>err &&
+	test_grep "tok.empty" err &&
+	test_expect_code 2 env -u GLOW_TOKEN glow-provision -f q.json >sum 2>err &&
+	test_grep "no token" err &&
+	test "$(sim_count "*" .)" = 0
+'
+
 test_expect_success 'usage errors exit 2' '
 	test_expect_code 2 glow-provision -x >out 2>err &&
 	test_expect_code 2 glow-provision -c true -t tok -f m.json >out 2>err &&
