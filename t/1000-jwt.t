@@ -164,10 +164,7 @@ test_expect_success 'a Client ID is accepted as iss' '
 	test "$(json_get out .app_id)" = Iv1.0123abcd
 '
 
-if command -v npm >/dev/null 2>&1 && command -v node >/dev/null 2>&1 &&
-   { test -f "$GLOW_BUILD/npm/node_modules/jose/package.json" ||
-     timeout 180 npm install --prefix "$GLOW_BUILD/npm" --no-audit --no-fund \
-	--silent jose >npm.log 2>&1; }; then
+if test_npm jose; then
 	test_expect_success 'jose (an independent JWT library) verifies the token' '
 		glow-jwt -a 12345 -k key.pem >out &&
 		here=$PWD &&

@@ -102,10 +102,7 @@ test_expect_success 'the weekly health check runs check-auth' '
 
 # GitHub's own parser, from npm, bounded; skipped when npm cannot get it.
 npm_dir=$GLOW_BUILD/npm
-if command -v node >/dev/null 2>&1 && command -v npm >/dev/null 2>&1 &&
-   { test -f "$npm_dir/node_modules/@actions/workflow-parser/package.json" ||
-     timeout 180 npm install --prefix "$npm_dir" --no-audit --no-fund --silent \
-	@actions/workflow-parser >npm.log 2>&1; } &&
+if test_npm @actions/workflow-parser &&
    test -f "$npm_dir/node_modules/yaml/package.json"; then
 	# The package imports its JSON schemas without import attributes (it
 	# is written for bundlers); this loader hook adds them for node.

@@ -9,13 +9,9 @@
 command -v jq >/dev/null 2>&1 || skip_all 'jq not installed'
 command -v python3 >/dev/null 2>&1 || skip_all 'python3 not installed'
 ex=$GLOW_BUILD/npm/node_modules/@octokit/webhooks-examples/api.github.com/index.json
-if ! test -f "$ex"; then
-	command -v npm >/dev/null 2>&1 || skip_all 'npm not installed'
-	timeout 180 npm install --prefix "$GLOW_BUILD/npm" --no-audit --no-fund \
-	    --silent @octokit/webhooks-examples >npm.log 2>&1 ||
-		skip_all 'npm cannot install @octokit/webhooks-examples'
-	test -f "$ex" || skip_all '@octokit/webhooks-examples has no index.json'
-fi
+test_npm @octokit/webhooks-examples ||
+	skip_all 'npm cannot install @octokit/webhooks-examples'
+test -f "$ex" || skip_all '@octokit/webhooks-examples has no index.json'
 
 K='examples secret'
 GLOW_WEBHOOK_SECRET=$K

@@ -16,12 +16,8 @@ command -v curl >/dev/null || skip_all 'curl is not installed'
 command -v jq >/dev/null || skip_all 'jq is not installed'
 
 NPM=$GLOW_BUILD/npm
-if ! { test -f "$NPM/node_modules/playwright-core/package.json" &&
-       test -f "$NPM/node_modules/axe-core/axe.min.js"; }; then
-	timeout 240 npm install --prefix "$NPM" --no-audit --no-fund --silent \
-	    playwright-core axe-core >npm.log 2>&1 ||
-		skip_all 'npm cannot install playwright-core and axe-core'
-fi
+test_npm playwright-core axe-core ||
+	skip_all 'npm cannot install playwright-core and axe-core'
 ARTIFACTS=$GLOW_BUILD/artifacts
 mkdir -p "$ARTIFACTS"
 

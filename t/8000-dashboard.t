@@ -241,13 +241,7 @@ test_expect_success 'the first example of glow-dashboard(1) runs as written' '
 # installed into the build directory at test time, bounded; only these
 # checks are skipped when npm cannot install them.
 NPM=$GLOW_BUILD/npm
-have_npm() {
-	test -f "$NPM/node_modules/$1/package.json" && return 0
-	command -v npm >/dev/null 2>&1 || return 1
-	PUPPETEER_SKIP_DOWNLOAD=1 timeout 300 npm install --prefix "$NPM" --no-audit \
-		--no-fund --silent "$2" >>npm.log 2>&1
-	test -f "$NPM/node_modules/$1/package.json"
-}
+have_npm() { test_npm "$1"; }
 
 if have_npm marked marked; then
 	test_expect_success 'marked (GFM) sees the same tables, rows and cells' '

@@ -11,13 +11,8 @@ command -v jq >/dev/null 2>&1 || skip_all 'jq not installed'
 command -v node >/dev/null 2>&1 || skip_all 'node not installed'
 test -x /usr/bin/chromium || skip_all 'chromium not installed (/usr/bin/chromium)'
 NPM=$GLOW_BUILD/npm
-for p in marked @mermaid-js/mermaid-cli github-markdown-css; do
-	test -f "$NPM/node_modules/$p/package.json" && continue
-	command -v npm >/dev/null 2>&1 || skip_all 'npm not installed'
-	PUPPETEER_SKIP_DOWNLOAD=1 timeout 300 npm install --prefix "$NPM" --no-audit \
-		--no-fund --silent "$p" >>npm.log 2>&1 ||
-		skip_all "npm cannot install $p"
-done
+test_npm marked @mermaid-js/mermaid-cli github-markdown-css ||
+	skip_all 'npm cannot install marked, mermaid-cli and github-markdown-css'
 test -f "$NPM/node_modules/puppeteer/package.json" || skip_all 'puppeteer did not come with mermaid-cli'
 
 GLOW_NOW=2026-03-12T09:00:00.000Z

@@ -146,5 +146,31 @@ test_grep() {
 	return 1
 }
 
+# test_npm PKG...: the npm packages a test needs, from t/package.json
+# (pinned).  The first caller installs them all into $GLOW_BUILD/npm, under
+# a lock so that parallel scripts neither race nor install twice; fails when
+# npm cannot get them (the caller skips).  Puppeteer (mermaid-cli's) uses
+# Debian's Chromium, so its own browser download is skipped.
+test_npm() {
+	command -v npm >/dev/null 2>&1 && command -v node >/dev/null 2>&1 || return 1
+	mkdir -p "$GLOW_BUILD/npm" || return 1
+	(
+		flock 9 || exit 1
+		missing=
+		for p; do
+			test -f "$GLOW_BUILD/npm/node_modules/$p/package.json" || missing=1
+		done
+		if [ -n "$missing" ]; then
+			cp "$T_DIR/package.json" "$GLOW_BUILD/npm/package.json" &&
+			PUPPETEER_SKIP_DOWNLOAD=1 timeout 600 npm install \
+				--prefix "$GLOW_BUILD/npm" --no-audit --no-fund --silent \
+				>"$GLOW_BUILD/npm/install.log" 2>&1
+		fi
+		for p; do
+			test -f "$GLOW_BUILD/npm/node_modules/$p/package.json" || exit 1
+		done
+	) 9>"$GLOW_BUILD/npm.lock"
+}
+
 # json_get FILE FILTER: a value read by jq, an independent JSON reader.
 json_get() { jq -r "$2" "$1"; }
