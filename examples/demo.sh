@@ -22,7 +22,7 @@ cleanup() {
 	rm -rf "$work"
 }
 trap cleanup EXIT
-trap 'exit 130' INT TERM
+trap 'exit 130' INT TERM HUP PIPE
 
 if [ -t 1 ]; then bold=$(printf '\033[1m') plain=$(printf '\033[0m'); else bold='' plain=''; fi
 step() { printf '\n%s== %s%s\n' "$bold" "$*" "$plain"; }
@@ -38,7 +38,7 @@ openssl rsa -in "$work/app.pem" -pubout -out "$work/app.pub" 2>/dev/null
 jq --rawfile k "$work/app.pub" '.apps[].public_key_pem = $k |
 	.users += ["alice-example", "Bob-Example"]' \
 	"$src/t/sim-default.json" >"$work/sim.json"
-python3 -I "$src/t/ghsim.py" --config "$work/sim.json" \
+python3 -I "$src/t/ghsim.py" --config "$work/sim.json" --die-with-parent \
 	--port-file "$work/port" >"$work/sim.log" 2>&1 &
 sim=$!
 i=0
