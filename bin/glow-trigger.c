@@ -133,43 +133,29 @@ read_rules(const char *path)
 static int
 gh_setup(void)
 {
-	static const char *names[] = { "GLOW_TOKEN", "GH_TOKEN", "GITHUB_TOKEN" };
-	struct glow_buf raw = GLOW_BUF_INIT;
+	enum glow_gh_token_err te;
 	enum glow_gh_err e;
-	const char *v;
-	size_t i;
+	const char *source;
 
 	if (gh_state)
 		return gh_state;
 	gh_state = -1;
-	if (tokfile) {
-		if (glow_read_file(tokfile, &raw, 1 << 20) < 0) {
-			snprintf(gh_error, sizeof gh_error, "cannot read token file "
-			    "'%s': %s", tokfile, strerror(errno));
-			return -1;
-		}
-		if (glow_gh_token_parse(raw.p ? raw.p : "", raw.len, &token) < 0) {
-			glow_buf_wipe(&raw);
-			snprintf(gh_error, sizeof gh_error, "cannot read token file "
-			    "'%s': no token in it", tokfile);
-			return -1;
-		}
-		glow_buf_wipe(&raw);
-	} else {
-		for (i = 0; i < sizeof names / sizeof *names; i++)
-			if ((v = getenv(names[i])) && *v)
-				break;
-		if (i == sizeof names / sizeof *names) {
-			snprintf(gh_error, sizeof gh_error, "no token for the pull "
-			    "request's files: set GLOW_TOKEN, GH_TOKEN or "
-			    "GITHUB_TOKEN, or give -t FILE");
-			return -1;
-		}
-		if (glow_gh_token_parse(v, strlen(v), &token) < 0) {
-			snprintf(gh_error, sizeof gh_error, "cannot use token '%s': "
-			    "it holds white space or control characters", names[i]);
-			return -1;
-		}
+	switch ((te = glow_gh_token_load(tokfile, &token, &source))) {
+	case GLOW_GH_TOKEN_OK:
+		break;
+	case GLOW_GH_TOKEN_UNSET:
+		snprintf(gh_error, sizeof gh_error, "no token for the pull "
+		    "request's files: set " GLOW_GH_TOKEN_VARS ", or give -t FILE");
+		return -1;
+	case GLOW_GH_TOKEN_READ:
+		snprintf(gh_error, sizeof gh_error, "cannot read token file "
+		    "'%s': %s", source, strerror(errno));
+		return -1;
+	default:
+		snprintf(gh_error, sizeof gh_error, "cannot use token '%s': %s",
+		    source, te == GLOW_GH_TOKEN_EMPTY ? "it is empty" :
+		    "no token in it");
+		return -1;
 	}
 	if ((e = glow_gh_init(&gh)) != GLOW_GH_OK ||
 	    (e = glow_gh_env(&gh)) != GLOW_GH_OK) {
