@@ -208,7 +208,7 @@ test_expect_success 'a narrowed token sees only its repositories and permissions
 test_expect_success 'asking for more than the installation has is 422' '
 	printf "Authorization: Bearer %s\n" "$(sim_jwt)" >jwthdr &&
 	curl -sS -A t -H @jwthdr -X POST -o out -w "%{http_code}" \
-		--data-binary "{\"permissions\":{\"workflows\":\"write\"}}" \
+		--data-binary "{\"permissions\":{\"secrets\":\"write\"}}" \
 		"$SIM_URL/app/installations/42/access_tokens" >code &&
 	code_is 422 &&
 	curl -sS -A t -H @jwthdr -X POST -o out -w "%{http_code}" \

@@ -88,6 +88,20 @@ test_expect_success 'a healed learner stays healed, and is not healed twice' '
 	test "$(jq -r ".learners[] | select(.github_handle==\"bob\") | .provision_state" roster.json)" = healed
 '
 
+test_expect_success 'healing needs the Workflows permission: without it the learner fails with GitHub'"'"'s message' '
+	printf "Authorization: Bearer %s\n" "$(sim_jwt)" >jwthdr &&
+	curl -sS -A t -H @jwthdr -X POST -o narrow.json \
+		--data-binary "{\"permissions\":{\"administration\":\"write\",\"contents\":\"write\",\"metadata\":\"read\",\"issues\":\"write\"}}" \
+		"$SIM_URL/app/installations/42/access_tokens" &&
+	sim_ctl POST state "{\"op\":\"delete_file\",\"repo\":\"$R-carol\",\"path\":\"$W/content-validation.yml\"}" >/dev/null &&
+	test_expect_code 1 glow-provision -a -t narrow.json -f roster.json -l log.jsonl >sum 2>err &&
+	test "$(tail -n 1 log.jsonl | jq -r .result)" = error &&
+	tail -n 1 log.jsonl | jq -r .error_detail | grep "Resource not accessible by integration" &&
+	test "$(jq -r ".learners[] | select(.github_handle==\"carol\") | .provision_state" roster.json)" = failed &&
+	glow-provision -a -f roster.json -l log.jsonl >sum 2>err &&
+	test "$(jq -r ".learners[] | select(.github_handle==\"carol\") | .provision_state" roster.json)" = healed
+'
+
 test_expect_success 'a file the template lacks cannot be healed: the learner fails loudly' '
 	prov_roster $C frank >f.json &&
 	test_expect_code 1 glow-provision -w pr-validation-bot.yml,missing.yml -f f.json -l f.log >sum 2>err &&

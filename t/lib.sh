@@ -83,7 +83,8 @@ test_expect_success() {
 	else
 		test_failed=$((test_failed + 1))
 		say "not ok $test_count - $1"
-		[ -f "$TRASH/.out" ] && sed 's/^/# /' "$TRASH/.out" | tail -n 40
+		# awk ends every line, so the next TAP line starts on its own.
+		[ -f "$TRASH/.out" ] && awk '{ print "# " $0 }' "$TRASH/.out" | tail -n 40
 	fi
 }
 
