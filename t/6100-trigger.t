@@ -428,14 +428,19 @@ test_expect_success 'spool: one glow-trigger at a time' '
 test_expect_success 'crash: kill -9 mid-run, rerun completes without running a completed rule again' '
 	cat >c.json <<-\EOF &&
 	{"workflows": [{"id": "quick", "on": "push", "run": "echo quick >>ran.log"},
-	  {"id": "long", "on": "push", "timeout": 60, "run": "if [ -e second ]; then echo long >>ran.log; exit 0; fi; echo $$ >long.pid; exec sleep 9876"}]}
+	  {"id": "long", "on": "push", "timeout": 60, "run": "if [ -e second ]; then echo long >>ran.log; exit 0; fi; echo $$ >long.$GLOW_DELIVERY.pid; exec sleep 9876"}]}
 	EOF
 	DELIVERY=c-1 push refs/heads/main a >e.json && spool_put sp6 c1.json &&
 	DELIVERY=c-2 push refs/heads/main a >e.json && spool_put sp6 c2.json &&
 	glow-trigger -j 2 -s sp6 c.json >out1 &
 	pid=$! &&
-	i=0 && while ! { [ -s long.pid ] && grep -q quick sp6/runs.jsonl 2>/dev/null; } && [ $i -lt 200 ]; do sleep 0.05; i=$((i + 1)); done &&
-	kill -9 $pid; wait $pid; kill -9 -$(cat long.pid) &&
+	i=0 && while ! { [ -s long.c-1.pid ] && grep -q quick sp6/runs.jsonl 2>/dev/null; } && [ $i -lt 200 ]; do sleep 0.05; i=$((i + 1)); done &&
+	kill -9 $pid; wait $pid
+	# the commands outlive a killed glow-trigger (their own groups): end them
+	for f in long.*.pid; do kill -9 -$(cat $f); done &&
+	sleep 0.2 && for f in long.*.pid; do
+		case $(ps -o stat= -p $(cat $f)) in ""|Z*) ;; *) return 1 ;; esac
+	done &&
 	test -e sp6/cur/c1.json &&
 	test "$(jq -s "map(select(.envelope == \"c1.json\" and .rule == \"quick\")) | length" sp6/runs.jsonl)" = 1 &&
 	test "$(jq -s "map(select(.envelope == \"c1.json\" and .rule == \"long\")) | length" sp6/runs.jsonl)" = 0 &&
