@@ -13,7 +13,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "buf.h"
@@ -429,29 +428,13 @@ done:
 	return rc;
 }
 
-static double
-now_seconds(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
 /* Sleep so that the requests made since start keep to READ_RATE. */
 static void
 pace_reads(struct fetch_ctx *f, double start)
 {
 	double due = f->gh.stats.requests / READ_RATE * f->gh.wait_scale;
-	double late = due - (now_seconds() - start);
-	struct timespec ts;
 
-	if (late <= 0)
-		return;
-	ts.tv_sec = (time_t)late;
-	ts.tv_nsec = (long)((late - (double)ts.tv_sec) * 1e9);
-	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
-		;
+	glow_gh_sleep(due - (glow_gh_clock() - start));
 }
 
 static void
@@ -552,7 +535,7 @@ cmd_fetch(int argc, char **argv)
 	for (i = 0; i < r.nlearner; i++)
 		if (learning_room(&r, i, &f.scratch, &n))
 			total++;
-	start = now_seconds();
+	start = glow_gh_clock();
 	for (i = 0; i < r.nlearner; i++) {
 		if (!(v = learning_room(&r, i, &f.scratch, &n)))
 			continue;

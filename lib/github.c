@@ -32,8 +32,8 @@ static int curl_ready;
 
 /* ---------------------------------------------------------------- time */
 
-static double
-real_now(void)
+double
+glow_gh_clock(void)
 {
 	struct timespec ts;
 
@@ -41,28 +41,35 @@ real_now(void)
 	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
+void
+glow_gh_sleep(double seconds)
+{
+	struct timespec ts, rem;
+
+	if (seconds <= 0)
+		return;
+	ts.tv_sec = (time_t)seconds;
+	ts.tv_nsec = (long)((seconds - (double)ts.tv_sec) * 1e9);
+	while (nanosleep(&ts, &rem) < 0 && errno == EINTR)
+		ts = rem;
+}
+
 /* The client's clock: real time plus the part of each wait that scaling
  * skipped, so pacing computed in it is exact at any GLOW_WAIT_SCALE. */
 static double
 gh_now(const struct glow_gh *gh)
 {
-	return real_now() + gh->clock_skew;
+	return glow_gh_clock() + gh->clock_skew;
 }
 
 static void
 gh_sleep(struct glow_gh *gh, double seconds)
 {
 	double real = seconds * gh->wait_scale;
-	struct timespec ts, rem;
 
 	if (seconds <= 0)
 		return;
-	if (real > 0) {
-		ts.tv_sec = (time_t)real;
-		ts.tv_nsec = (long)((real - (double)ts.tv_sec) * 1e9);
-		while (nanosleep(&ts, &rem) < 0 && errno == EINTR)
-			ts = rem;
-	}
+	glow_gh_sleep(real);
 	gh->clock_skew += seconds - real;
 }
 
@@ -109,7 +116,7 @@ glow_gh_init(struct glow_gh *gh)
 	if (glow_gh_pace_parse(&gh->pace, DEFAULT_PACE) < 0)
 		return GLOW_GH_NOMEM;
 	gh->rng = ((unsigned long long)time(NULL) << 20) ^ (unsigned long long)getpid() ^
-	    (unsigned long long)(real_now() * 1e9) ^ 0x9e3779b97f4a7c15ULL;
+	    (unsigned long long)(glow_gh_clock() * 1e9) ^ 0x9e3779b97f4a7c15ULL;
 	if (!curl_ready) {
 		if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
 			return GLOW_GH_CURL;
@@ -1110,7 +1117,7 @@ glow_gh_request(struct glow_gh *gh, const char *method, const char *path,
 
 		if (is_mutating(m))
 			pace(gh);
-		t0 = real_now();
+		t0 = glow_gh_clock();
 		cc = exchange(gh, m, url.p, auth, body, len,
 		    ce && ce->etag[0] && redirects == 0 ? ce->etag : NULL, r,
 		    &toobig, &overflow);
@@ -1118,7 +1125,7 @@ glow_gh_request(struct glow_gh *gh, const char *method, const char *path,
 			pace_record(gh);
 		if (cc == CURLE_OK)
 			trace(gh, "%s %s: %ld (%.3f s)", m, url.p, r->status,
-			    real_now() - t0);
+			    glow_gh_clock() - t0);
 		else
 			trace(gh, "%s %s: %s", m, url.p, curl_easy_strerror(cc));
 		if (toobig) {

@@ -328,4 +328,14 @@ void glow_gh_stats_format(const struct glow_gh_stats *s, int flags,
 /* One sentence for e. */
 const char *glow_gh_strerror(enum glow_gh_err e);
 
+/*
+ * The clock and the sleep the client itself uses, for programs that wait
+ * between requests: glow_gh_clock() is CLOCK_MONOTONIC in seconds (for
+ * durations only); glow_gh_sleep() sleeps that many real seconds, resumed
+ * after a signal, and returns at once for seconds <= 0.  Scaling by
+ * gh.wait_scale is the caller's.
+ */
+double glow_gh_clock(void);
+void glow_gh_sleep(double seconds);
+
 #endif
