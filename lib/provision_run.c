@@ -1,0 +1,879 @@
+/* SPDX-License-Identifier: ISC */
+/* The per-learner provisioning algorithm: see provision_run.h. */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include "json.h"
+#include "provision_run.h"
+
+void
+glow_prov_run_init(struct glow_prov_run *run, struct glow_gh *gh)
+{
+	memset(run, 0, sizeof *run);
+	run->gh = gh;
+	run->timeout = 120;
+	run->guess = 0.1;
+}
+
+void
+glow_prov_run_free(struct glow_prov_run *run)
+{
+	size_t i;
+
+	for (i = 0; i < run->nnames; i++)
+		free(run->names[i]);
+	free(run->names);
+	for (i = 0; i < run->ntfiles; i++) {
+		free(run->tfiles[i].name);
+		free(run->tfiles[i].b64);
+	}
+	free(run->tfiles);
+	glow_buf_free(&run->fatal_msg);
+	run->names = NULL;
+	run->tfiles = NULL;
+	run->nnames = run->capnames = run->ntfiles = 0;
+}
+
+void
+glow_prov_outcome_free(struct glow_prov_outcome *o)
+{
+	size_t h;
+
+	for (h = 0; h < o->nhealed; h++)
+		free(o->healed[h]);
+	o->nhealed = 0;
+	glow_buf_free(&o->detail);
+}
+
+static void
+note(struct glow_prov_run *run, const char *fmt, ...)
+{
+	struct glow_buf b = GLOW_BUF_INIT;
+	va_list ap;
+
+	if (!run->note)
+		return;
+	va_start(ap, fmt);
+	glow_buf_vprintf(&b, fmt, ap);
+	va_end(ap);
+	if (b.p && !b.failed)
+		run->note(run->note_arg, b.p);
+	glow_buf_free(&b);
+}
+
+static void
+set_fatal(struct glow_prov_run *run, const char *why,
+    const struct glow_gh_resp *r)
+{
+	run->fatal = why;
+	glow_buf_reset(&run->fatal_msg);
+	glow_buf_adds(&run->fatal_msg, why);
+	if (r && r->status) {
+		glow_buf_printf(&run->fatal_msg, ": %ld ", r->status);
+		glow_gh_message(r, &run->fatal_msg);
+	}
+}
+
+/* Out of memory: the batch stops.  NULL, for the caller to return. */
+static void *
+nomem(struct glow_prov_run *run)
+{
+	run->nomem = 1;
+	set_fatal(run, "out of memory", NULL);
+	return NULL;
+}
+
+static char *
+dup_lower(struct glow_prov_run *run, const char *s)
+{
+	char *p = strdup(s), *q;
+
+	if (!p)
+		return nomem(run);
+	for (q = p; *q; q++)
+		if (*q >= 'A' && *q <= 'Z')
+			*q = (char)(*q + 32);
+	return p;
+}
+
+/* ---------------------------------------------------------------- tokens */
+
+/* Before a request: a token due for renewal is renewed. */
+static int
+token_fresh(struct glow_prov_run *run)
+{
+	if (!run->renew || !run->renew_at)
+		return 0;
+	if ((long long)time(NULL) < run->renew_at)
+		return 0;
+	if (run->renew(run->renew_arg, GLOW_PROV_RENEW_DUE, NULL) < 0) {
+		set_fatal(run, "cannot renew the token", NULL);
+		return -1;
+	}
+	return 0;
+}
+
+/* After a 401: a renewable token is renewed.  0 to try again, or -1. */
+static int
+token_refused(struct glow_prov_run *run, const char *path)
+{
+	if (!run->renew)
+		return -1;
+	if (run->renew(run->renew_arg, GLOW_PROV_RENEW_REFUSED, path) < 0) {
+		set_fatal(run, "cannot renew the token", NULL);
+		return -1;
+	}
+	return 0;
+}
+
+static void
+after_call(struct glow_prov_run *run, enum glow_gh_err e,
+    const struct glow_gh_resp *r)
+{
+	if (e == GLOW_GH_HTTP && r->status == 401)
+		set_fatal(run, "authentication refused", r);
+	if (e == GLOW_GH_LIMITED)
+		run->limited_stop = 1;
+}
+
+enum glow_gh_err
+glow_prov_call(struct glow_prov_run *run, const char *method, const char *path,
+    const char *body, struct glow_gh_resp *r)
+{
+	enum glow_gh_err e;
+	size_t len = body ? strlen(body) : 0;
+
+	if (run->fatal || token_fresh(run) < 0)
+		return GLOW_GH_HTTP;
+	e = glow_gh_request(run->gh, method, path, body, len, r);
+	if (e == GLOW_GH_HTTP && r->status == 401 && run->renew) {
+		if (token_refused(run, path) < 0)
+			return e;
+		e = glow_gh_request(run->gh, method, path, body, len, r);
+	}
+	after_call(run, e, r);
+	return e;
+}
+
+enum glow_gh_err
+glow_prov_call_list(struct glow_prov_run *run, const char *path,
+    struct glow_buf *out, struct glow_gh_resp *r)
+{
+	enum glow_gh_err e;
+
+	if (run->fatal || token_fresh(run) < 0)
+		return GLOW_GH_HTTP;
+	glow_buf_reset(out);
+	e = glow_gh_paginate(run->gh, path, NULL, 1, out, NULL, r);
+	if (e == GLOW_GH_HTTP && r->status == 401 && run->renew) {
+		if (token_refused(run, NULL) < 0)
+			return e;
+		glow_buf_reset(out);
+		e = glow_gh_paginate(run->gh, path, NULL, 1, out, NULL, r);
+	}
+	after_call(run, e, r);
+	return e;
+}
+
+/* "what 'object': reason" into o->detail, for the log and the progress. */
+static int
+fail(struct glow_prov_run *run, struct glow_prov_outcome *o,
+    enum glow_gh_err e, const struct glow_gh_resp *r, const char *fmt, ...)
+{
+	va_list ap;
+
+	glow_buf_reset(&o->detail);
+	va_start(ap, fmt);
+	glow_buf_vprintf(&o->detail, fmt, ap);
+	va_end(ap);
+	glow_buf_adds(&o->detail, ": ");
+	if (run->fatal && (!r || r->status != 401) && e == GLOW_GH_HTTP &&
+	    (!r || !r->status))
+		glow_buf_adds(&o->detail, run->fatal_msg.p);
+	else if (e == GLOW_GH_HTTP || (e == GLOW_GH_LIMITED && r && r->status)) {
+		if (e == GLOW_GH_LIMITED)
+			glow_buf_printf(&o->detail, "%s: ", glow_gh_strerror(e));
+		glow_buf_printf(&o->detail, "%ld ", r->status);
+		glow_gh_message(r, &o->detail);
+	} else if (e == GLOW_GH_OK)
+		glow_buf_adds(&o->detail, "unexpected answer");
+	else
+		glow_buf_adds(&o->detail, glow_gh_strerror(e));
+	o->result = "error";
+	return -1;
+}
+
+/* Does GitHub's message in r contain s (case-insensitive)? */
+static int
+message_has(const struct glow_gh_resp *r, const char *s)
+{
+	struct glow_buf m = GLOW_BUF_INIT;
+	int yes;
+
+	glow_gh_message(r, &m);
+	yes = m.p && strcasestr(m.p, s) != NULL;
+	glow_buf_free(&m);
+	return yes;
+}
+
+/* ------------------------------------------------------------- existence */
+
+static int
+cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static int
+add_name(struct glow_prov_run *run, const char *s)
+{
+	char **n;
+
+	if (run->nnames == run->capnames) {
+		run->capnames = run->capnames ? run->capnames * 2 : 256;
+		if (!(n = realloc(run->names, run->capnames * sizeof *n))) {
+			nomem(run);
+			return -1;
+		}
+		run->names = n;
+	}
+	if (!(run->names[run->nnames] = dup_lower(run, s)))
+		return -1;
+	run->nnames++;
+	return 0;
+}
+
+/* Add the names of one page's repositories owned by run->owner. */
+static int
+add_page(struct glow_prov_run *run, const struct glow_buf *body)
+{
+	struct glow_json doc;
+	struct glow_json_error jerr;
+	int arr, v, own, rc = 0;
+	char *name;
+
+	if (glow_json_parse(&doc, body->p ? body->p : "", body->len, &jerr) < 0)
+		return -1;
+	arr = 0;
+	if (glow_json_type(&doc, 0) == GLOW_JSON_OBJECT)
+		arr = glow_json_get(&doc, 0, "repositories");
+	if (glow_json_type(&doc, arr) != GLOW_JSON_ARRAY) {
+		glow_json_free(&doc);
+		return -1;
+	}
+	for (v = glow_json_first(&doc, arr); v >= 0 && rc == 0;
+	    v = glow_json_next(&doc, v)) {
+		own = glow_json_get(&doc, v, "owner");
+		if (glow_json_type(&doc, own) == GLOW_JSON_OBJECT) {
+			char *login = glow_json_strdup(&doc,
+			    glow_json_get(&doc, own, "login"));
+
+			if (!login || strcasecmp(login, run->owner) != 0) {
+				free(login);
+				continue;
+			}
+			free(login);
+		}
+		if ((name = glow_json_strdup(&doc, glow_json_get(&doc, v, "name")))) {
+			rc = add_name(run, name);
+			free(name);
+		}
+	}
+	glow_json_free(&doc);
+	return rc;
+}
+
+/*
+ * GET /orgs/{owner}/repos, or for a user account /installation/repositories
+ * (a user's private repositories are not in /users/{u}/repos).
+ */
+void
+glow_prov_learn_listing(struct glow_prov_run *run, size_t nwanted)
+{
+	struct glow_buf path = GLOW_BUF_INIT;
+	struct glow_gh_resp r;
+	enum glow_gh_err e = GLOW_GH_OK;
+	int pages = 0, attempt;
+	size_t maxpages = nwanted > 3 ? nwanted : 3;
+	char *next = NULL;
+
+	glow_gh_resp_init(&r);
+	for (attempt = 0; attempt < 2 && !run->listed; attempt++) {
+		glow_buf_reset(&path);
+		if (attempt == 0)
+			glow_gh_path(&path, "/orgs/%s/repos", run->owner);
+		else
+			glow_buf_adds(&path, "/installation/repositories");
+		glow_buf_adds(&path, "?per_page=100");
+		while (run->nnames)
+			free(run->names[--run->nnames]);
+		pages = 0;
+		free(next);
+		if (!(next = strdup(path.p ? path.p : "")))
+			nomem(run);
+		while (next) {
+			e = glow_prov_call(run, "GET", next, NULL, &r);
+			if (e != GLOW_GH_OK || add_page(run, &r.body) < 0)
+				break;
+			if (++pages > (int)maxpages) {
+				e = GLOW_GH_TOOBIG;
+				break;
+			}
+			free(next);
+			next = NULL;
+			if (!r.next[0]) {
+				run->listed = 1;
+				break;
+			}
+			if (!(next = strdup(r.next)))
+				nomem(run);
+		}
+		if (run->fatal)
+			break;
+		if (!run->listed)
+			note(run, "no listing from '%s' (%s%ld): asking for each "
+			    "repository", path.p, e == GLOW_GH_TOOBIG ?
+			    "too many pages, " : "", r.status);
+		if (e == GLOW_GH_TOOBIG)
+			break;
+		/* an organisation's listing failing for another reason than
+		 * "not an organisation" is not retried elsewhere */
+		if (attempt == 0 && !(e == GLOW_GH_HTTP && r.status == 404))
+			break;
+	}
+	if (run->listed)
+		qsort(run->names, run->nnames, sizeof *run->names, cmp_str);
+	else {
+		while (run->nnames)
+			free(run->names[--run->nnames]);
+	}
+	free(next);
+	glow_buf_free(&path);
+	glow_gh_resp_free(&r);
+}
+
+int
+glow_prov_exists(struct glow_prov_run *run, const struct glow_prov_learner *l,
+    struct glow_prov_outcome *o)
+{
+	struct glow_buf path = GLOW_BUF_INIT;
+	struct glow_gh_resp r;
+	enum glow_gh_err e;
+	char *lname;
+	int rc;
+
+	if (run->listed && strcasecmp(l->owner, run->owner) == 0) {
+		if (!(lname = dup_lower(run, l->name)))
+			return fail(run, o, GLOW_GH_NOMEM, NULL,
+			    "cannot look up '%s'", l->full);
+		rc = bsearch(&lname, run->names, run->nnames,
+		    sizeof *run->names, cmp_str) != NULL;
+		free(lname);
+		return rc;
+	}
+	glow_gh_path(&path, "/repos/%s/%s", l->owner, l->name);
+	glow_gh_resp_init(&r);
+	e = glow_prov_call(run, "GET", path.p, NULL, &r);
+	if (e == GLOW_GH_OK)
+		rc = 1;
+	else if (e == GLOW_GH_HTTP && r.status == 404)
+		rc = 0;
+	else
+		rc = fail(run, o, e, &r, "cannot look up '%s'", l->full);
+	glow_gh_resp_free(&r);
+	glow_buf_free(&path);
+	return rc;
+}
+
+/* ------------------------------------------------------------- template */
+
+const char *
+glow_prov_template_sha(struct glow_prov_run *run)
+{
+	struct glow_buf path = GLOW_BUF_INIT;
+	struct glow_gh_resp r;
+	struct glow_json doc;
+	struct glow_json_error jerr;
+	char *s;
+
+	if (run->have_sha)
+		return run->sha[0] ? run->sha : NULL;
+	run->have_sha = 1;
+	glow_gh_path(&path, "/repos/%s/%s/commits/HEAD", run->tmpl_owner,
+	    run->tmpl_name);
+	glow_gh_resp_init(&r);
+	if (glow_prov_call(run, "GET", path.p, NULL, &r) == GLOW_GH_OK &&
+	    glow_json_parse(&doc, r.body.p ? r.body.p : "", r.body.len, &jerr) == 0) {
+		if ((s = glow_json_strdup(&doc, glow_json_get(&doc, 0, "sha")))) {
+			if (strlen(s) < sizeof run->sha)
+				strcpy(run->sha, s);
+			free(s);
+		}
+		glow_json_free(&doc);
+	} else
+		note(run, "cannot read the head of '%s': %ld", run->tmpl_full,
+		    r.status);
+	glow_gh_resp_free(&r);
+	glow_buf_free(&path);
+	return run->sha[0] ? run->sha : NULL;
+}
+
+/* A template workflow file's content, base64 without line breaks. */
+static const char *
+template_file(struct glow_prov_run *run, const char *name,
+    struct glow_prov_outcome *o)
+{
+	struct glow_buf path = GLOW_BUF_INIT, b = GLOW_BUF_INIT;
+	struct glow_gh_resp r;
+	struct glow_json doc;
+	struct glow_json_error jerr;
+	enum glow_gh_err e;
+	struct glow_prov_tfile *t;
+	const char *b64 = NULL;
+	size_t k, j;
+
+	for (k = 0; k < run->ntfiles; k++)
+		if (strcmp(run->tfiles[k].name, name) == 0)
+			return run->tfiles[k].b64;
+	glow_gh_path(&path, "/repos/%s/%s/contents/%s/%s/%s", run->tmpl_owner,
+	    run->tmpl_name, ".github", "workflows", name);
+	glow_gh_resp_init(&r);
+	doc.tok = NULL;
+	e = glow_prov_call(run, "GET", path.p, NULL, &r);
+	if (e != GLOW_GH_OK) {
+		fail(run, o, e, &r, "cannot heal: cannot read '%s/%s/%s' from the "
+		    "template", run->tmpl_full, GLOW_PROV_WORKFLOW_DIR, name);
+		goto out;
+	}
+	if (glow_json_parse(&doc, r.body.p ? r.body.p : "", r.body.len, &jerr) < 0 ||
+	    glow_json_string(&doc, glow_json_get(&doc, 0, "content"), &b) < 0) {
+		if (doc.tok)
+			glow_json_free(&doc);
+		fail(run, o, GLOW_GH_JSON, &r, "cannot heal: '%s/%s/%s' in the "
+		    "template is not a file", run->tmpl_full,
+		    GLOW_PROV_WORKFLOW_DIR, name);
+		goto out;
+	}
+	glow_json_free(&doc);
+	for (k = j = 0; k < b.len; k++)
+		if (b.p[k] != '\n' && b.p[k] != '\r')
+			b.p[j++] = b.p[k];
+	if (!(t = realloc(run->tfiles, (run->ntfiles + 1) * sizeof *t))) {
+		nomem(run);
+		fail(run, o, GLOW_GH_NOMEM, NULL, "cannot heal '%s'", name);
+		goto out;
+	}
+	run->tfiles = t;
+	t += run->ntfiles;
+	t->name = strdup(name);
+	t->b64 = strndup(b.p ? b.p : "", j);
+	if (!t->name || !t->b64) {
+		free(t->name);
+		free(t->b64);
+		nomem(run);
+		fail(run, o, GLOW_GH_NOMEM, NULL, "cannot heal '%s'", name);
+		goto out;
+	}
+	run->ntfiles++;
+	b64 = t->b64;
+out:
+	glow_buf_free(&b);
+	glow_buf_free(&path);
+	glow_gh_resp_free(&r);
+	return b64;
+}
+
+/* ------------------------------------------------------------ the steps */
+
+static int
+generate(struct glow_prov_run *run, struct glow_prov_learner *l,
+    struct glow_prov_outcome *o)
+{
+	struct glow_buf path = GLOW_BUF_INIT, body = GLOW_BUF_INIT;
+	struct glow_buf desc = GLOW_BUF_INIT;
+	struct glow_gh_resp r;
+	struct glow_jw w;
+	enum glow_gh_err e;
+	int rc = 0;
+
+	(void)glow_prov_template_sha(run);
+	if (run->fatal)
+		return fail(run, o, GLOW_GH_HTTP, NULL, "cannot create '%s'",
+		    l->full);
+	glow_gh_path(&path, "/repos/%s/%s/generate", run->tmpl_owner,
+	    run->tmpl_name);
+	glow_buf_printf(&desc, "Learning room of @%s (%s)", l->handle, l->cohort);
+	glow_jw_init(&w, &body, 0);
+	glow_jw_object(&w);
+	glow_jw_key(&w, "owner");
+	glow_jw_str(&w, l->owner);
+	glow_jw_key(&w, "name");
+	glow_jw_str(&w, l->name);
+	glow_jw_key(&w, "description");
+	glow_jw_str(&w, desc.p);
+	glow_jw_key(&w, "private");
+	glow_jw_bool(&w, 1);
+	glow_jw_key(&w, "include_all_branches");
+	glow_jw_bool(&w, 0);
+	glow_jw_end(&w);
+	glow_gh_resp_init(&r);
+	e = glow_prov_call(run, "POST", path.p, body.p, &r);
+	if (e == GLOW_GH_OK && r.status == 201)
+		o->created = 1;
+	else if (e == GLOW_GH_HTTP && r.status == 422 &&
+	    message_has(&r, "already exists"))
+		o->exists = 1;          /* the name clash: it exists */
+	else
+		rc = fail(run, o, e, &r, "cannot create '%s'", l->full);
+	glow_gh_resp_free(&r);
+	glow_buf_free(&path);
+	glow_buf_free(&body);
+	glow_buf_free(&desc);
+	return rc;
+}
+
+static int
+heal(struct glow_prov_run *run, struct glow_prov_learner *l,
+    struct glow_prov_outcome *o, const char *file)
+{
+	struct glow_buf path = GLOW_BUF_INIT, body = GLOW_BUF_INIT;
+	struct glow_buf msg = GLOW_BUF_INIT;
+	struct glow_gh_resp r;
+	struct glow_jw w;
+	enum glow_gh_err e;
+	const char *b64;
+	char *copy;
+	int rc = 0;
+
+	if (!(b64 = template_file(run, file, o)))
+		return -1;
+	glow_gh_path(&path, "/repos/%s/%s/contents/%s/%s/%s", l->owner, l->name,
+	    ".github", "workflows", file);
+	glow_buf_printf(&msg, "Restore %s/%s from the template",
+	    GLOW_PROV_WORKFLOW_DIR, file);
+	glow_jw_init(&w, &body, 0);
+	glow_jw_object(&w);
+	glow_jw_key(&w, "message");
+	glow_jw_str(&w, msg.p);
+	glow_jw_key(&w, "content");
+	glow_jw_str(&w, b64);
+	glow_jw_end(&w);
+	glow_gh_resp_init(&r);
+	e = glow_prov_call(run, "PUT", path.p, body.p, &r);
+	if (e == GLOW_GH_OK && (r.status == 201 || r.status == 200)) {
+		if (o->nhealed < GLOW_PROV_MAX_HEALED) {
+			if ((copy = strdup(file)))
+				o->healed[o->nhealed++] = copy;
+			else {
+				nomem(run);
+				rc = fail(run, o, GLOW_GH_NOMEM, NULL,
+				    "cannot heal '%s'", l->full);
+			}
+		}
+	} else
+		rc = fail(run, o, e, &r, "cannot heal '%s': cannot write %s/%s",
+		    l->full, GLOW_PROV_WORKFLOW_DIR, file);
+	glow_gh_resp_free(&r);
+	glow_buf_free(&path);
+	glow_buf_free(&body);
+	glow_buf_free(&msg);
+	return rc;
+}
+
+/* Sleep seconds, scaled as the client scales its waits (GLOW_WAIT_SCALE). */
+static void
+content_sleep(struct glow_prov_run *run, double seconds)
+{
+	glow_gh_sleep(seconds * run->gh->wait_scale);
+}
+
+/*
+ * Wait for the repository's content, then verify the required workflow
+ * files, healing those that are missing.  A new repository is first
+ * looked at after run->guess seconds, which adapts to how long GitHub
+ * takes (a check that comes too early costs a request; one that comes
+ * late, time).
+ */
+static int
+verify(struct glow_prov_run *run, struct glow_prov_learner *l,
+    struct glow_prov_outcome *o)
+{
+	struct glow_buf path = GLOW_BUF_INIT;
+	struct glow_gh_resp r;
+	struct glow_json doc;
+	struct glow_json_error jerr;
+	enum glow_gh_err e;
+	double wait = o->created ? run->guess : 0, waited = 0;
+	int early = 0, have = 0, rc = 0;
+	size_t k;
+
+	glow_gh_path(&path, "/repos/%s/%s/contents/%s/%s", l->owner, l->name,
+	    ".github", "workflows");
+	glow_gh_resp_init(&r);
+	for (;;) {
+		if (wait > 0) {
+			content_sleep(run, wait);
+			waited += wait;
+			run->wait_content += wait;
+		}
+		e = glow_prov_call(run, "GET", path.p, NULL, &r);
+		if (e == GLOW_GH_OK)
+			break;
+		if (e == GLOW_GH_HTTP && (r.status == 409 || (r.status == 404 &&
+		    message_has(&r, "empty")))) {
+			early++;
+			if (waited >= run->timeout) {
+				glow_buf_reset(&o->detail);
+				glow_buf_printf(&o->detail, "content of '%s' did not "
+				    "arrive in %.0f s", l->full, waited);
+				o->result = "error";
+				rc = -1;
+				goto out;
+			}
+			wait = wait > 0 ? wait * 2 : run->guess;
+			if (wait > 30)
+				wait = 30;
+			if (waited + wait > run->timeout)
+				wait = run->timeout - waited;
+			if (wait < 0.05)
+				wait = 0.05;
+			continue;
+		}
+		if (e == GLOW_GH_HTTP && r.status == 404) {
+			have = -1;      /* no workflow directory at all */
+			break;
+		}
+		rc = fail(run, o, e, &r, "cannot verify '%s'", l->full);
+		goto out;
+	}
+	if (o->created) {
+		/* learn: shorten the first wait while it works, else take
+		 * the time it took */
+		if (!early)
+			run->guess = run->guess * 0.75 < 0.05 ? 0.05 :
+			    run->guess * 0.75;
+		else
+			run->guess = waited > 10 ? 10 : waited;
+	}
+	if (have == 0) {
+		if (glow_json_parse(&doc, r.body.p ? r.body.p : "", r.body.len,
+		    &jerr) < 0) {
+			rc = fail(run, o, GLOW_GH_JSON, &r, "cannot verify '%s'",
+			    l->full);
+			goto out;
+		}
+		have = 1;
+	}
+	for (k = 0; k < run->nworkflows && rc == 0; k++) {
+		if (have == 1 && glow_prov_dir_has(&doc, 0, run->workflows[k]))
+			continue;
+		note(run, "'%s' lacks %s/%s: healing", l->full,
+		    GLOW_PROV_WORKFLOW_DIR, run->workflows[k]);
+		rc = heal(run, l, o, run->workflows[k]);
+	}
+	if (have == 1)
+		glow_json_free(&doc);
+out:
+	glow_gh_resp_free(&r);
+	glow_buf_free(&path);
+	return rc;
+}
+
+/* Send the invitation: PUT collaborators/{user} with push. */
+static int
+invite_put(struct glow_prov_run *run, struct glow_prov_learner *l,
+    struct glow_prov_outcome *o, const char *fresh)
+{
+	struct glow_buf path = GLOW_BUF_INIT;
+	struct glow_gh_resp r;
+	enum glow_gh_err e;
+	int rc = 0;
+
+	glow_gh_path(&path, "/repos/%s/%s/collaborators/%s", l->owner, l->name,
+	    l->handle);
+	glow_gh_resp_init(&r);
+	e = glow_prov_call(run, "PUT", path.p, "{\"permission\":\"push\"}", &r);
+	if (e == GLOW_GH_OK && r.status == 204)
+		o->invitation = "collaborator";
+	else if (e == GLOW_GH_OK && (r.status == 201 || r.status == 200))
+		o->invitation = fresh;
+	else if (e == GLOW_GH_HTTP && (r.status == 404 || r.status == 422))
+		rc = fail(run, o, e, &r, "cannot invite '%s' to '%s' (no such "
+		    "user?)", l->handle, l->full);
+	else
+		rc = fail(run, o, e, &r, "cannot invite '%s' to '%s'", l->handle,
+		    l->full);
+	glow_gh_resp_free(&r);
+	glow_buf_free(&path);
+	return rc;
+}
+
+/*
+ * The learner gets access, after verification.  A new repository has no
+ * invitation yet: send it.  An existing one: a collaborator or a live
+ * invitation is success (two cacheable GETs, so that -a on a healthy cohort
+ * costs only 304s); an expired invitation is deleted and sent again.
+ */
+static int
+invite(struct glow_prov_run *run, struct glow_prov_learner *l,
+    struct glow_prov_outcome *o)
+{
+	struct glow_buf path = GLOW_BUF_INIT, list = GLOW_BUF_INIT;
+	struct glow_gh_resp r;
+	struct glow_json doc;
+	struct glow_json_error jerr;
+	enum glow_gh_err e;
+	long long id = 0;
+	int rc = 0, inv;
+
+	if (o->created)
+		return invite_put(run, l, o, "invited");
+	glow_gh_resp_init(&r);
+	glow_gh_path(&path, "/repos/%s/%s/collaborators", l->owner, l->name);
+	glow_buf_adds(&path, "?affiliation=direct");
+	e = glow_prov_call_list(run, path.p, &list, &r);
+	if (e != GLOW_GH_OK) {
+		rc = fail(run, o, e, &r, "cannot list the collaborators of '%s'",
+		    l->full);
+		goto out;
+	}
+	if (glow_json_parse(&doc, list.p, list.len, &jerr) == 0) {
+		int yes = glow_prov_login_in(&doc, 0, l->handle);
+
+		glow_json_free(&doc);
+		if (yes) {
+			o->invitation = "collaborator";
+			goto out;
+		}
+	}
+	glow_buf_reset(&path);
+	glow_gh_path(&path, "/repos/%s/%s/invitations", l->owner, l->name);
+	e = glow_prov_call_list(run, path.p, &list, &r);
+	if (e != GLOW_GH_OK) {
+		rc = fail(run, o, e, &r, "cannot list the invitations of '%s'",
+		    l->full);
+		goto out;
+	}
+	inv = GLOW_PROV_INV_NONE;
+	if (glow_json_parse(&doc, list.p, list.len, &jerr) == 0) {
+		inv = glow_prov_invitation(&doc, 0, l->handle, &id);
+		glow_json_free(&doc);
+	}
+	if (inv == GLOW_PROV_INV_LIVE) {
+		o->invitation = "already-invited";
+		goto out;
+	}
+	if (inv == GLOW_PROV_INV_EXPIRED) {
+		glow_buf_reset(&path);
+		glow_gh_path(&path, "/repos/%s/%s/invitations/%lld", l->owner,
+		    l->name, id);
+		e = glow_prov_call(run, "DELETE", path.p, NULL, &r);
+		if (e != GLOW_GH_OK && !(e == GLOW_GH_HTTP && r.status == 404)) {
+			rc = fail(run, o, e, &r, "cannot delete the expired "
+			    "invitation of '%s' to '%s'", l->handle, l->full);
+			goto out;
+		}
+	}
+	rc = invite_put(run, l, o, inv == GLOW_PROV_INV_EXPIRED ? "renewed" :
+	    "invited");
+out:
+	glow_gh_resp_free(&r);
+	glow_buf_free(&path);
+	glow_buf_free(&list);
+	return rc;
+}
+
+/* The "your room is ready" comment, once: the marker says it is there. */
+static int
+comment(struct glow_prov_run *run, struct glow_prov_learner *l,
+    struct glow_prov_outcome *o)
+{
+	struct glow_buf path = GLOW_BUF_INIT, list = GLOW_BUF_INIT;
+	struct glow_buf body = GLOW_BUF_INIT, text = GLOW_BUF_INIT;
+	struct glow_gh_resp r;
+	struct glow_json doc;
+	struct glow_json_error jerr;
+	struct glow_jw w;
+	enum glow_gh_err e;
+	char *slash;
+	int rc = 0;
+
+	if (!l->enroll || l->issue <= 0 || !(slash = strchr(l->enroll, '/')))
+		return 0;
+	*slash = '\0';
+	glow_gh_path(&path, "/repos/%s/%s/issues/%lld/comments", l->enroll,
+	    slash + 1, l->issue);
+	*slash = '/';
+	glow_gh_resp_init(&r);
+	e = glow_prov_call_list(run, path.p, &list, &r);
+	if (e != GLOW_GH_OK) {
+		rc = fail(run, o, e, &r, "cannot read the comments of '%s#%lld'",
+		    l->enroll, l->issue);
+		goto out;
+	}
+	if (glow_json_parse(&doc, list.p, list.len, &jerr) == 0) {
+		int yes = glow_prov_marker_in(&doc, 0, GLOW_PROV_MARKER);
+
+		glow_json_free(&doc);
+		if (yes) {
+			o->comment = "present";
+			goto out;
+		}
+	}
+	glow_buf_printf(&text, "@%s, your learning room is ready: %s/%s\n\n"
+	    "Accept the invitation at %s/%s/invitations to start.\n\n"
+	    GLOW_PROV_MARKER "\n", l->handle, run->web, l->full, run->web,
+	    l->full);
+	glow_jw_init(&w, &body, 0);
+	glow_jw_object(&w);
+	glow_jw_key(&w, "body");
+	glow_jw_str(&w, text.p);
+	glow_jw_end(&w);
+	e = glow_prov_call(run, "POST", path.p, body.p, &r);
+	if (e == GLOW_GH_OK && r.status == 201)
+		o->comment = "posted";
+	else
+		rc = fail(run, o, e, &r, "cannot comment on '%s#%lld'", l->enroll,
+		    l->issue);
+out:
+	glow_gh_resp_free(&r);
+	glow_buf_free(&path);
+	glow_buf_free(&list);
+	glow_buf_free(&body);
+	glow_buf_free(&text);
+	return rc;
+}
+
+void
+glow_prov_learner(struct glow_prov_run *run, struct glow_prov_learner *l,
+    struct glow_prov_outcome *o)
+{
+	int ex;
+
+	if ((ex = glow_prov_exists(run, l, o)) < 0)
+		return;
+	if (!ex && generate(run, l, o) < 0)
+		return;
+	if (ex)
+		o->exists = 1;
+	if (verify(run, l, o) < 0 || invite(run, l, o) < 0)
+		return;
+	if (run->comment && comment(run, l, o) < 0)
+		return;
+	if (o->nhealed)
+		o->result = "healed";
+	else if (o->created)
+		o->result = "created";
+	else if (l->sel == GLOW_PROV_VERIFY &&
+	    (!o->invitation || !strcmp(o->invitation, "collaborator") ||
+	    !strcmp(o->invitation, "already-invited")) &&
+	    (!o->comment || !strcmp(o->comment, "present")))
+		o->result = "verified";         /* healthy, nothing changed */
+	else
+		o->result = "already-exists";
+}

@@ -1,0 +1,223 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * provision_run.h: the provisioning run of glow-provision(1): which
+ * learners it takes (the plan), the per-learner algorithm over the GitHub
+ * client (lib/provision_run.c), and what is reported of it
+ * (lib/provision_plan.c).  The pure decisions it relies on are in
+ * provision.h.
+ *
+ * One learner, serially, in this order of requests (the request counts of
+ * glow-provision(1) PERFORMANCE depend on it):
+ *
+ *  1. existence: looked up in the owner's listing, learnt once per run by
+ *     glow_prov_learn_listing() (GET /orgs/{owner}/repos, or for a user
+ *     /installation/repositories; paginated), or else GET /repos/{o}/{r};
+ *  2. a missing repository is generated from the template (POST
+ *     /repos/{t}/generate; the template's head commit is read once per run
+ *     first, for the log); a 422 "already exists" means it exists;
+ *  3. the content wait and verification: GET of .github/workflows, first
+ *     after run->guess seconds for a new repository (adapted to how long
+ *     GitHub takes), doubling while GitHub answers 409 or "empty", bounded
+ *     by run->timeout; each required workflow file missing is healed (PUT
+ *     contents, the file read once per run from the template);
+ *  4. the invitation: PUT collaborators for a new repository; for an
+ *     existing one, a collaborator or a live invitation is success (two
+ *     cacheable listings), an expired invitation is deleted and sent again;
+ *  5. with run->comment, the "room is ready" comment on the enrollment
+ *     issue, once (a marker tells it is there).
+ *
+ * Tokens.  Every request goes through glow_prov_call() or
+ * glow_prov_call_list(): when run->renew_at (epoch seconds) has come, or
+ * when GitHub answers 401, run->renew (if set) is asked for a new token
+ * (it sets gh->token and renew_at itself) and a refused request is sent
+ * once more.  A 401 that stays, or a renewal that fails, stops the batch:
+ * run->fatal says why and run->fatal_msg holds the whole reason.  A rate
+ * limit the client could not wait out sets run->limited_stop.
+ *
+ * Nothing here prints or exits.  Notes a verbose program shows go to
+ * run->note, one line each (no newline); out of memory stops the batch
+ * with run->nomem set.
+ */
+#ifndef GLOW_PROVISION_RUN_H
+#define GLOW_PROVISION_RUN_H
+
+#include <stddef.h>
+
+#include "buf.h"
+#include "github.h"
+#include "provision.h"
+#include "roster.h"
+
+#define GLOW_PROV_MARKER "<!-- glow:room-ready -->"
+#define GLOW_PROV_WORKFLOW_DIR ".github/workflows"
+#define GLOW_PROV_MAX_HEALED 16
+
+/* One learner the run takes (glow_prov_plan). */
+struct glow_prov_learner {
+	size_t idx;                     /* index in the roster */
+	char *key, *handle, *cohort;
+	char *owner, *name;             /* the repository */
+	char *full;                     /* owner/name */
+	char *enroll;                   /* enrollment repository, or NULL */
+	long long issue;                /* enrollment issue, or 0 */
+	char state[16];                 /* provision_state */
+	enum glow_prov_sel sel;
+};
+
+/*
+ * The learners of roster r (sorted by key first: glow_roster_sort) that
+ * a run takes, as glow_prov_select() decides with verify_all, into a new
+ * array *out of *n (free with glow_prov_plan_free).  A learner's
+ * repository is owner/learning-room-COHORT-HANDLE, or for one verified
+ * the learning_room_repo of record.  0, or -1 (ENOMEM).
+ */
+int glow_prov_plan(const struct glow_roster *r, const char *owner,
+    int verify_all, struct glow_prov_learner **out, size_t *n);
+void glow_prov_plan_free(struct glow_prov_learner *ls, size_t n);
+
+/* How one learner went.  Zero it before use; glow_prov_outcome_free. */
+struct glow_prov_outcome {
+	const char *result;             /* created, already-exists, healed,
+	                                   verified, error; NULL: error */
+	const char *invitation;         /* invited, renewed, already-invited,
+	                                   collaborator, or NULL */
+	const char *comment;            /* posted, present, or NULL */
+	char *healed[GLOW_PROV_MAX_HEALED];
+	size_t nhealed;
+	struct glow_buf detail;         /* "what 'object': reason" on error */
+	long requests;
+	int created, exists;
+};
+void glow_prov_outcome_free(struct glow_prov_outcome *o);
+
+enum glow_prov_renew {
+	GLOW_PROV_RENEW_DUE,            /* run->renew_at has come */
+	GLOW_PROV_RENEW_REFUSED         /* GitHub answered 401 */
+};
+
+struct glow_prov_run {
+	/* Settings: the caller fills them (glow_prov_run_init zeroes all and
+	 * sets timeout 120 and guess 0.1). */
+	struct glow_gh *gh;
+	const char *tmpl_owner, *tmpl_name, *tmpl_full;
+	const char *owner;              /* where new repositories go */
+	char *const *workflows;         /* required files in .github/workflows */
+	size_t nworkflows;
+	int comment;                    /* post the "room is ready" comment */
+	double timeout;                 /* seconds the content may take */
+	double guess;                   /* seconds before the first content
+	                                   check; adapted as the run goes */
+	const char *web;                /* web address, for the comment */
+	/* A new token into gh->token (and renew_at: 0 when never due): 0, or
+	 * -1.  path is the refused request's, NULL for a refused listing or
+	 * a renewal that is due. */
+	int (*renew)(void *arg, enum glow_prov_renew why, const char *path);
+	void *renew_arg;
+	long long renew_at;
+	void (*note)(void *arg, const char *line);
+	void *note_arg;
+
+	/* What the run learned; read-only for the caller. */
+	int listed;                     /* names[] holds the owner's repos */
+	char **names;
+	size_t nnames, capnames;
+	int have_sha;
+	char sha[64];
+	struct glow_prov_tfile { char *name, *b64; } *tfiles;
+	size_t ntfiles;
+	double wait_content;            /* seconds waited for content */
+
+	/* Why the batch stops, if it does. */
+	const char *fatal;
+	struct glow_buf fatal_msg;
+	int limited_stop;
+	int nomem;
+};
+
+void glow_prov_run_init(struct glow_prov_run *run, struct glow_gh *gh);
+void glow_prov_run_free(struct glow_prov_run *run);
+
+/* One request, or every page of a list as one array in out, with the
+ * token rules above.  After run->fatal, GLOW_GH_HTTP without a request. */
+enum glow_gh_err glow_prov_call(struct glow_prov_run *run, const char *method,
+    const char *path, const char *body, struct glow_gh_resp *r);
+enum glow_gh_err glow_prov_call_list(struct glow_prov_run *run,
+    const char *path, struct glow_buf *out, struct glow_gh_resp *r);
+
+/*
+ * Learn which repositories run->owner has, in one paginated listing, for
+ * nwanted learners.  When the listing is unavailable, or longer than
+ * asking for each learner would be, run->listed stays 0.
+ */
+void glow_prov_learn_listing(struct glow_prov_run *run, size_t nwanted);
+
+/* Does l's repository exist?  1, 0, or -1 (o says why). */
+int glow_prov_exists(struct glow_prov_run *run,
+    const struct glow_prov_learner *l, struct glow_prov_outcome *o);
+
+/* The template's head commit, read once per run; NULL if unreadable. */
+const char *glow_prov_template_sha(struct glow_prov_run *run);
+
+/* One learner, start to end (steps 1 to 5): o->result says how it went. */
+void glow_prov_learner(struct glow_prov_run *run, struct glow_prov_learner *l,
+    struct glow_prov_outcome *o);
+
+/* ------------------------------------------------------------- report */
+
+enum glow_prov_count {
+	GLOW_PROV_C_CREATED, GLOW_PROV_C_EXISTS, GLOW_PROV_C_HEALED,
+	GLOW_PROV_C_VERIFIED, GLOW_PROV_C_SKIPPED, GLOW_PROV_C_ERROR,
+	GLOW_PROV_NCOUNT
+};
+
+/*
+ * What an outcome means: its counter; *state the learner's new
+ * provision_state (failed, provisioned, healed) or NULL to keep it;
+ * *repo the learning_room_repo to record or NULL.  A missing result
+ * becomes "error", an error without detail "failed".
+ */
+enum glow_prov_count glow_prov_settle(const struct glow_prov_learner *l,
+    struct glow_prov_outcome *o, const char **state, const char **repo);
+
+/* One learner of the step summary. */
+struct glow_prov_row {
+	char *key, *repo, *result, *invitation, *detail;
+	long requests;
+};
+
+/* A run's figures, for the summary line and the GitHub step summary. */
+struct glow_prov_report {
+	int dry, interrupted;
+	size_t learners, selected, done;
+	long count[GLOW_PROV_NCOUNT];
+	const struct glow_gh_stats *stats;
+	double wait_content, elapsed;   /* seconds */
+	struct glow_prov_row *rows;
+	size_t nrows, caprows;
+};
+
+/* Add l's row (not for "verified"): 0, or -1 (ENOMEM). */
+int glow_prov_report_add(struct glow_prov_report *rep,
+    const struct glow_prov_learner *l, const struct glow_prov_outcome *o);
+void glow_prov_report_free(struct glow_prov_report *rep);
+
+/* The summary object, one line with its newline (glow-provision(1)). */
+void glow_prov_summary_json(const struct glow_prov_report *rep,
+    struct glow_buf *out);
+/* The Markdown for $GITHUB_STEP_SUMMARY: a sentence and a table. */
+void glow_prov_summary_md(const struct glow_prov_report *rep,
+    struct glow_buf *out);
+
+/* A dry run's line for l: exists 1, 0, or -1 when not known. */
+void glow_prov_plan_line(const struct glow_prov_learner *l, int exists,
+    struct glow_buf *out);
+
+/* Record l's outcome in the roster (learning_room_repo and
+ * provision_state, each when not NULL): a glow_roster_edit() callback,
+ * arg a struct glow_prov_update.  -1 if the learner is not there. */
+struct glow_prov_update {
+	const char *key, *repo, *state;
+};
+int glow_prov_update_fn(struct glow_roster *r, void *arg);
+
+#endif
