@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "buf.h"
+#include "cgi.h"
 #include "crypto.h"
 #include "diag.h"
 #include "fsio.h"
@@ -32,12 +33,6 @@ static struct glow_buf secret_text = GLOW_BUF_INIT;
 static struct glow_webhook_secrets secrets;
 static const char *secret_problem;      /* why there is no secret */
 
-/* Rejection reasons, as the metrics' label values. */
-static const char *const reasons[] = { "malformed", "method", "headers",
-    "signature", "content_type", "length", "too_large", "truncated", "form",
-    "json" };
-static const char *const failures[] = { "configuration", "spool" };
-
 static void
 usage(FILE *f, int status)
 {
@@ -47,23 +42,6 @@ usage(FILE *f, int status)
 	    "       glow-webhook -m [-d spool] [-S statedir]\n"
 	    "       glow-webhook -h | -V\n");
 	exit(status);
-}
-
-static const char *
-status_text(int status)
-{
-	switch (status) {
-	case 200: return "OK";
-	case 202: return "Accepted";
-	case 400: return "Bad Request";
-	case 401: return "Unauthorized";
-	case 405: return "Method Not Allowed";
-	case 411: return "Length Required";
-	case 413: return "Content Too Large";
-	case 415: return "Unsupported Media Type";
-	case 500: return "Internal Server Error";
-	default: return "Service Unavailable";
-	}
 }
 
 /*
@@ -80,10 +58,10 @@ respond(int status, const char *extra, const char *ctype,
 
 	if (raw_mode)
 		glow_buf_printf(&out, "HTTP/1.1 %d %s\r\n", status,
-		    status_text(status));
+		    glow_cgi_reason(status));
 	else
 		glow_buf_printf(&out, "Status: %d %s\r\n", status,
-		    status_text(status));
+		    glow_cgi_reason(status));
 	glow_buf_printf(&out, "Content-Type: %s\r\nContent-Length: %zu\r\n"
 	    "Cache-Control: no-store\r\n", ctype, n);
 	if (extra)
@@ -166,26 +144,6 @@ fail(const char *what, int status, const char *why)
 	return reply(status, NULL, "%s", why);
 }
 
-static void
-metric(struct glow_buf *out, const char *text, size_t len, const char *name,
-    const char *type, const char *help, const char *const *labels, int n)
-{
-	char series[128];
-	int i;
-
-	glow_buf_printf(out, "# HELP %s %s\n# TYPE %s %s\n", name, help, name,
-	    type);
-	if (n == 0)
-		glow_buf_printf(out, "%s %llu\n", name,
-		    glow_webhook_counter(text, len, name));
-	for (i = 0; i < n; i++) {
-		snprintf(series, sizeof series, "%s{reason=\"%s\"}", name,
-		    labels[i]);
-		glow_buf_printf(out, "%s %llu\n", series,
-		    glow_webhook_counter(text, len, series));
-	}
-}
-
 /* The metrics in Prometheus's text format (version 0.0.4). */
 static void
 metrics_text(struct glow_buf *out)
@@ -195,21 +153,7 @@ metrics_text(struct glow_buf *out)
 	if (counters[0] && glow_read_file(counters, &in, 1 << 20) < 0 &&
 	    errno != ENOENT)
 		glow_warn("cannot read '%s':", counters);
-	metric(out, in.p, in.len, "glow_webhook_received_total", "counter",
-	    "Requests to the webhook (all but /metrics).", NULL, 0);
-	metric(out, in.p, in.len, "glow_webhook_accepted_total", "counter",
-	    "Deliveries verified and spooled.", NULL, 0);
-	metric(out, in.p, in.len, "glow_webhook_duplicate_total", "counter",
-	    "Redeliveries dropped (delivery ID or body seen before).", NULL, 0);
-	metric(out, in.p, in.len, "glow_webhook_rejected_total", "counter",
-	    "Deliveries refused with a 4xx status, by reason.", reasons,
-	    (int)(sizeof reasons / sizeof *reasons));
-	metric(out, in.p, in.len, "glow_webhook_failed_total", "counter",
-	    "Deliveries answered 5xx, by reason.", failures,
-	    (int)(sizeof failures / sizeof *failures));
-	metric(out, in.p, in.len, "glow_webhook_installations_errors_total",
-	    "counter", "Installation events that could not update "
-	    "installations.json.", NULL, 0);
+	glow_webhook_metrics(in.p, in.len, out);
 	glow_buf_free(&in);
 }
 
@@ -303,6 +247,7 @@ handle(void)
 	    env = GLOW_BUF_INIT;
 	struct glow_json doc = { 0 };
 	struct glow_json_error err;
+	struct glow_webhook_refusal no;
 	struct timespec ts;
 	enum glow_webhook_media media;
 	enum glow_webhook_seen seen;
@@ -336,53 +281,11 @@ handle(void)
 		rc = fail("configuration", 503, "webhook not configured");
 		goto out;
 	}
-	if (req.bad) {
-		rc = reject(d, 400, "malformed", NULL, req.bad);
+	if (glow_webhook_check(&req, &no) != 0) {
+		rc = reject(d, no.status, no.reason, no.extra, no.why);
 		goto out;
 	}
-	if (strcmp(req.method, "POST") != 0) {
-		rc = reject(d, 405, "method", "Allow: POST",
-		    "webhooks are delivered with POST");
-		goto out;
-	}
-	if (!req.event[0] || !req.delivery[0]) {
-		rc = reject(d, 400, "headers", NULL, !req.event[0] ?
-		    "missing X-GitHub-Event header" :
-		    "missing X-GitHub-Delivery header");
-		goto out;
-	}
-	if (!glow_webhook_delivery_ok(d) ||
-	    strspn(req.event, "abcdefghijklmnopqrstuvwxyz0123456789_") !=
-	    strlen(req.event)) {
-		rc = reject(d, 400, "headers", NULL, glow_webhook_delivery_ok(d) ?
-		    "bad X-GitHub-Event header" : "bad X-GitHub-Delivery header");
-		goto out;
-	}
-	if (!req.signature[0]) {
-		rc = reject(d, 401, "signature", NULL, req.has_sha1 ?
-		    "X-Hub-Signature (SHA-1) is not accepted; "
-		    "X-Hub-Signature-256 is required" :
-		    "missing X-Hub-Signature-256 header");
-		goto out;
-	}
-	if ((media = glow_webhook_media(req.content_type)) ==
-	    GLOW_WEBHOOK_OTHER) {
-		rc = reject(d, 415, "content_type", NULL,
-		    "content type must be application/json or "
-		    "application/x-www-form-urlencoded");
-		goto out;
-	}
-	if (req.chunked || req.content_length < 0) {
-		rc = reject(d, 411, "length", NULL, req.chunked ?
-		    "chunked bodies are not supported; send Content-Length" :
-		    "Content-Length required");
-		goto out;
-	}
-	/* Over the cap: refused before a byte of the body is read. */
-	if ((unsigned long long)req.content_length > GLOW_WEBHOOK_MAX_BODY) {
-		rc = reject(d, 413, "too_large", NULL, "body over 25 MB");
-		goto out;
-	}
+	media = glow_webhook_media(req.content_type);
 	if (body.len > (size_t)req.content_length)
 		body.len = (size_t)req.content_length; /* no pipelining */
 	if (read_body(STDIN_FILENO, &body, (size_t)req.content_length) < 0) {

@@ -4,12 +4,14 @@
 #include <strings.h>
 
 #include "cgi.h"
+#include "crypto.h"
 
 const char *
 glow_cgi_reason(int status)
 {
 	switch (status) {
 	case 200: return "OK";
+	case 202: return "Accepted";
 	case 303: return "See Other";
 	case 400: return "Bad Request";
 	case 401: return "Unauthorized";
@@ -21,6 +23,7 @@ glow_cgi_reason(int status)
 	case 415: return "Unsupported Media Type";
 	case 422: return "Unprocessable Content";
 	case 429: return "Too Many Requests";
+	case 500: return "Internal Server Error";
 	case 503: return "Service Unavailable";
 	}
 	return "Error";
@@ -67,6 +70,32 @@ glow_cgi_response(struct glow_cgi_resp *rs, int https, int head,
 	if (!head)
 		glow_buf_add(out, rs->body.p, rs->body.len);
 	return out->failed ? -1 : 0;
+}
+
+long
+glow_cgi_unescape(char *dst, const char *s, size_t n)
+{
+	size_t i, run, o = 0;
+
+	for (i = 0; i < n;) {
+		/* copy runs of plain bytes at once: webhook payloads are large */
+		for (run = i; run < n && s[run] != '%' && s[run] != '+'; run++)
+			;
+		memcpy(dst + o, s + i, run - i);
+		o += run - i;
+		if ((i = run) == n)
+			break;
+		if (s[i] == '+') {
+			dst[o++] = ' ';
+			i++;
+			continue;
+		}
+		if (i + 2 >= n || glow_unhex(dst + o, s + i + 1, 1) < 0)
+			return -1;
+		o++;
+		i += 3;
+	}
+	return (long)o;
 }
 
 int

@@ -25,7 +25,8 @@ struct glow_cgi_resp {
 	struct glow_buf body;
 };
 
-/* "OK", "See Other", ... for the statuses glow answers; else "Error". */
+/* "OK", "See Other", ... for the statuses glow's web programs answer
+ * (glow-companion, glow-webhook); else "Error". */
 const char *glow_cgi_reason(int status);
 
 /* Append one header line (printf-style, CRLF added) to rs->head. */
@@ -38,6 +39,13 @@ void glow_cgi_header(struct glow_cgi_resp *rs, const char *fmt, ...)
  */
 int glow_cgi_response(struct glow_cgi_resp *rs, int https, int head,
     struct glow_buf *out);
+
+/*
+ * Decode n bytes of application/x-www-form-urlencoded text into dst (room
+ * for n bytes; no NUL added): '+' is a space, %XX a byte (either case).
+ * The decoded length, or -1 on a '%' not followed by two hex digits.
+ */
+long glow_cgi_unescape(char *dst, const char *s, size_t n);
 
 /*
  * Check a form post's CONTENT_TYPE and CONTENT_LENGTH (either may be

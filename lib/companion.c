@@ -3,43 +3,20 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cgi.h"
 #include "companion.h"
 #include "html.h"
 
-static int
-hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
-/* Decode s[0..n) ('+' is a space) into d; its length, or -1. */
+/* Decode s[0..n) ('+' is a space) into d, NUL-terminated; its length,
+ * or -1. */
 static long
 unescape(char *d, const char *s, size_t n)
 {
-	size_t i, o = 0;
-	int hi, lo;
+	long o = glow_cgi_unescape(d, s, n);
 
-	for (i = 0; i < n; i++) {
-		if (s[i] == '+') {
-			d[o++] = ' ';
-		} else if (s[i] == '%') {
-			if (i + 2 >= n || (hi = hexval(s[i + 1])) < 0 ||
-			    (lo = hexval(s[i + 2])) < 0)
-				return -1;
-			d[o++] = (char)(hi << 4 | lo);
-			i += 2;
-		} else {
-			d[o++] = s[i];
-		}
-	}
-	d[o] = '\0';
-	return (long)o;
+	if (o >= 0)
+		d[o] = '\0';
+	return o;
 }
 
 int

@@ -12,6 +12,7 @@
 #include <strings.h>
 #include <unistd.h>
 
+#include "cgi.h"
 #include "crypto.h"
 #include "fsio.h"
 #include "secret.h"
@@ -319,6 +320,57 @@ glow_webhook_delivery_ok(const char *id)
 	    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-") == n;
 }
 
+static int
+refuse(struct glow_webhook_refusal *no, int status, const char *reason,
+    const char *extra, const char *why)
+{
+	no->status = status;
+	no->reason = reason;
+	no->extra = extra;
+	no->why = why;
+	return status;
+}
+
+int
+glow_webhook_check(const struct glow_webhook_req *req,
+    struct glow_webhook_refusal *no)
+{
+	const char *d = req->delivery;
+
+	if (req->bad)
+		return refuse(no, 400, "malformed", NULL, req->bad);
+	if (strcmp(req->method, "POST") != 0)
+		return refuse(no, 405, "method", "Allow: POST",
+		    "webhooks are delivered with POST");
+	if (!req->event[0] || !req->delivery[0])
+		return refuse(no, 400, "headers", NULL, !req->event[0] ?
+		    "missing X-GitHub-Event header" :
+		    "missing X-GitHub-Delivery header");
+	if (!glow_webhook_delivery_ok(d) ||
+	    strspn(req->event, "abcdefghijklmnopqrstuvwxyz0123456789_") !=
+	    strlen(req->event))
+		return refuse(no, 400, "headers", NULL,
+		    glow_webhook_delivery_ok(d) ? "bad X-GitHub-Event header" :
+		    "bad X-GitHub-Delivery header");
+	if (!req->signature[0])
+		return refuse(no, 401, "signature", NULL, req->has_sha1 ?
+		    "X-Hub-Signature (SHA-1) is not accepted; "
+		    "X-Hub-Signature-256 is required" :
+		    "missing X-Hub-Signature-256 header");
+	if (glow_webhook_media(req->content_type) == GLOW_WEBHOOK_OTHER)
+		return refuse(no, 415, "content_type", NULL,
+		    "content type must be application/json or "
+		    "application/x-www-form-urlencoded");
+	if (req->chunked || req->content_length < 0)
+		return refuse(no, 411, "length", NULL, req->chunked ?
+		    "chunked bodies are not supported; send Content-Length" :
+		    "Content-Length required");
+	/* over the cap: refused before a byte of the body is read */
+	if ((unsigned long long)req->content_length > GLOW_WEBHOOK_MAX_BODY)
+		return refuse(no, 413, "too_large", NULL, "body over 25 MB");
+	return 0;
+}
+
 /* Secrets and signatures ------------------------------------------------ */
 
 int
@@ -369,45 +421,18 @@ glow_webhook_verify(const char *header, const void *body, size_t n,
 
 /* Forms ---------------------------------------------------------------- */
 
-static int
-hexval(unsigned char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 int
 glow_form_decode(const char *s, size_t n, struct glow_buf *out)
 {
-	size_t i, run;
-	int hi, lo;
+	long o;
 
 	if (glow_buf_reserve(out, n) < 0)
 		return -1;
-	for (i = 0; i < n;) {
-		/* Copy runs of plain bytes at once: payloads are large. */
-		for (run = i; run < n && s[run] != '%' && s[run] != '+'; run++)
-			;
-		glow_buf_add(out, s + i, run - i);
-		if ((i = run) == n)
-			break;
-		if (s[i] == '+') {
-			glow_buf_addc(out, ' ');
-			i++;
-			continue;
-		}
-		if (i + 2 >= n || (hi = hexval((unsigned char)s[i + 1])) < 0 ||
-		    (lo = hexval((unsigned char)s[i + 2])) < 0)
-			return -1;
-		glow_buf_addc(out, (char)(hi << 4 | lo));
-		i += 3;
-	}
-	return out->failed ? -1 : 0;
+	if ((o = glow_cgi_unescape(out->p + out->len, s, n)) < 0)
+		return -1;
+	out->len += (size_t)o;
+	out->p[out->len] = '\0';
+	return 0;
 }
 
 int
@@ -782,6 +807,52 @@ glow_webhook_counter(const char *text, size_t len, const char *name)
 		i = e + 1;
 	}
 	return 0;
+}
+
+/* Rejection and failure reasons, as the metrics' label values. */
+static const char *const reasons[] = { "malformed", "method", "headers",
+    "signature", "content_type", "length", "too_large", "truncated", "form",
+    "json" };
+static const char *const failures[] = { "configuration", "spool" };
+
+static void
+metric(struct glow_buf *out, const char *text, size_t len, const char *name,
+    const char *type, const char *help, const char *const *labels, int n)
+{
+	char series[128];
+	int i;
+
+	glow_buf_printf(out, "# HELP %s %s\n# TYPE %s %s\n", name, help, name,
+	    type);
+	if (n == 0)
+		glow_buf_printf(out, "%s %llu\n", name,
+		    glow_webhook_counter(text, len, name));
+	for (i = 0; i < n; i++) {
+		snprintf(series, sizeof series, "%s{reason=\"%s\"}", name,
+		    labels[i]);
+		glow_buf_printf(out, "%s %llu\n", series,
+		    glow_webhook_counter(text, len, series));
+	}
+}
+
+void
+glow_webhook_metrics(const char *text, size_t len, struct glow_buf *out)
+{
+	metric(out, text, len, "glow_webhook_received_total", "counter",
+	    "Requests to the webhook (all but /metrics).", NULL, 0);
+	metric(out, text, len, "glow_webhook_accepted_total", "counter",
+	    "Deliveries verified and spooled.", NULL, 0);
+	metric(out, text, len, "glow_webhook_duplicate_total", "counter",
+	    "Redeliveries dropped (delivery ID or body seen before).", NULL, 0);
+	metric(out, text, len, "glow_webhook_rejected_total", "counter",
+	    "Deliveries refused with a 4xx status, by reason.", reasons,
+	    (int)(sizeof reasons / sizeof *reasons));
+	metric(out, text, len, "glow_webhook_failed_total", "counter",
+	    "Deliveries answered 5xx, by reason.", failures,
+	    (int)(sizeof failures / sizeof *failures));
+	metric(out, text, len, "glow_webhook_installations_errors_total",
+	    "counter", "Installation events that could not update "
+	    "installations.json.", NULL, 0);
 }
 
 int

@@ -132,6 +132,24 @@ enum glow_webhook_media glow_webhook_media(const char *content_type);
 int glow_webhook_delivery_ok(const char *id);
 
 /*
+ * The checks of a delivery's head, before its body is read, in this
+ * order: a malformed head (400), a method other than POST (405, with an
+ * Allow header), X-GitHub-Event and X-GitHub-Delivery missing or bad
+ * (400), no X-Hub-Signature-256 (401), a media type other than JSON or a
+ * form (415), no Content-Length or a chunked body (411), a body over
+ * GLOW_WEBHOOK_MAX_BODY (413).  0 if the head passes; else the status,
+ * with no filled in.
+ */
+struct glow_webhook_refusal {
+	int status;
+	const char *reason;     /* the metrics' label (glow_webhook_metrics) */
+	const char *extra;      /* one more header line, or NULL */
+	const char *why;        /* the answer's sentence */
+};
+int glow_webhook_check(const struct glow_webhook_req *req,
+    struct glow_webhook_refusal *no);
+
+/*
  * Split text (one secret per line; blank lines and the white space around
  * each are dropped) into at most GLOW_WEBHOOK_MAX_SECRETS secrets pointing
  * into text.  Returns their number, or -1 if there are too many.
@@ -225,6 +243,13 @@ int glow_webhook_count(const char *path, const char *const *names, int n);
 /* Read the value of one counter from the file's text (0 when absent). */
 unsigned long long glow_webhook_counter(const char *text, size_t len,
     const char *name);
+/*
+ * The metrics in Prometheus's text format (version 0.0.4) from the
+ * counters file's text, appended to out: received, accepted, duplicate,
+ * rejected by reason, failed by reason ("configuration", "spool"),
+ * installations errors.
+ */
+void glow_webhook_metrics(const char *text, size_t len, struct glow_buf *out);
 
 /*
  * Installations of record.  cur (len bytes, may be empty) is the current
