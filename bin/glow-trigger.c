@@ -4,17 +4,10 @@
  * file (glow-trigger(5)); print the matches, or run the matched commands
  * with a timeout and a concurrency cap, one envelope from stdin or every
  * envelope of a spool directory (Maildir-style: new/ -> cur/ -> done/ or
- * failed/, each run recorded in runs.jsonl).
+ * failed/, each run recorded in runs.jsonl; spool.h).
  */
-#include <sys/file.h>
-#include <sys/stat.h>
-#include <sys/types.h>
-#include <sys/wait.h>
-
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <limits.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -28,14 +21,15 @@
 #include "fsio.h"
 #include "github.h"
 #include "json.h"
+#include "prfiles.h"
 #include "rules.h"
+#include "run.h"
+#include "spool.h"
 
 #define MAX_ENVELOPE ((size_t)32 << 20)     /* a 25 MB payload and more */
-#define ACTIONS_PR_FILES 300    /* what Actions looks at (workflow syntax) */
-#define API_PR_FILES 3000       /* what GET .../pulls/{n}/files lists */
 
 static struct glow_rules rules;
-static int verbose, all_files, max_jobs = 2, max_attempts = 3;
+static int verbose, max_jobs = 2, max_attempts = 3;
 static long grace = 5, poll_ms = 500;
 static double wait_scale = 1, retry_base = 2;
 static const char *tokfile, *spool;
@@ -47,6 +41,8 @@ static struct glow_gh gh;
 static int gh_state;            /* 0 not yet, 1 ready, -1 failed */
 static struct glow_buf token = GLOW_BUF_INIT;
 static char gh_error[256];
+static struct glow_gh *gh_client(void *, struct glow_buf *);
+static struct glow_prfiles prfiles = { 0, gh_client, NULL };
 
 static void
 usage(FILE *f, int status)
@@ -58,28 +54,6 @@ usage(FILE *f, int status)
 	    "       glow-trigger -c rules\n"
 	    "       glow-trigger -b count rules [envelope]\n");
 	exit(status);
-}
-
-static double
-now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
-static void
-iso_now(char dst[32])
-{
-	struct timespec ts;
-	struct tm tm;
-	char s[24];
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	gmtime_r(&ts.tv_sec, &tm);
-	strftime(s, sizeof s, "%Y-%m-%dT%H:%M:%S", &tm);
-	snprintf(dst, 32, "%.19s.%03dZ", s, (int)(ts.tv_nsec / 1000000));
 }
 
 static void
@@ -128,17 +102,18 @@ read_rules(const char *path)
 	glow_buf_free(&b);
 }
 
-/* ---- GitHub: a pull request's files ---- */
+/* ---- GitHub, for a pull request's files (prfiles.h) ---- */
 
-static int
-gh_setup(void)
+/* prfiles' client: the token and the client, made once. */
+static struct glow_gh *
+gh_client(void *arg, struct glow_buf *err)
 {
 	enum glow_gh_token_err te;
 	enum glow_gh_err e;
 	const char *source;
 
 	if (gh_state)
-		return gh_state;
+		goto out;
 	gh_state = -1;
 	switch ((te = glow_gh_token_load(tokfile, &token, &source))) {
 	case GLOW_GH_TOKEN_OK:
@@ -146,121 +121,30 @@ gh_setup(void)
 	case GLOW_GH_TOKEN_UNSET:
 		snprintf(gh_error, sizeof gh_error, "no token for the pull "
 		    "request's files: set " GLOW_GH_TOKEN_VARS ", or give -t FILE");
-		return -1;
+		goto out;
 	case GLOW_GH_TOKEN_READ:
 		snprintf(gh_error, sizeof gh_error, "cannot read token file "
 		    "'%s': %s", source, strerror(errno));
-		return -1;
+		goto out;
 	default:
 		snprintf(gh_error, sizeof gh_error, "cannot use token '%s': %s",
 		    source, te == GLOW_GH_TOKEN_EMPTY ? "it is empty" :
 		    "no token in it");
-		return -1;
+		goto out;
 	}
 	if ((e = glow_gh_init(&gh)) != GLOW_GH_OK ||
 	    (e = glow_gh_env(&gh)) != GLOW_GH_OK) {
 		snprintf(gh_error, sizeof gh_error, "cannot set up the GitHub "
 		    "client: %s", glow_gh_strerror(e));
-		return -1;
-	}
-	gh.token = token.p;
-	return gh_state = 1;
-}
-
-/*
- * The files of a pull request.  Actions looks at the first 300 changed
- * files only; with -a, every file the API lists (at most 3000), and when
- * the pull request has more than were listed the path filter passes.
- */
-static int
-fetch_files(struct glow_event *ev, const struct glow_json *doc,
-    struct glow_buf *err)
-{
-	struct glow_buf path = GLOW_BUF_INIT, owner = GLOW_BUF_INIT;
-	struct glow_gh_resp r;
-	struct glow_json page;
-	struct glow_json_error je;
-	struct glow_buf msg = GLOW_BUF_INIT, name = GLOW_BUF_INIT;
-	enum glow_gh_err e;
-	const char *slash;
-	long long changed = -1;
-	size_t limit = all_files ? API_PR_FILES : ACTIONS_PR_FILES;
-	int v, more = 0, rc = -1;
-
-	ev->files = GLOW_FILES_LIST;
-	if (!ev->repository || !(slash = strchr(ev->repository, '/'))) {
-		glow_buf_adds(err, "no repository for the pull request's files");
-		return -1;
-	}
-	if (gh_setup() < 0) {
-		glow_buf_adds(err, gh_error);
-		return -1;
-	}
-	glow_buf_add(&owner, ev->repository, (size_t)(slash - ev->repository));
-	if (glow_gh_path(&path, "/repos/%s/%s/pulls/%ld/files?per_page=100",
-	    owner.p, slash + 1, ev->pr_number) < 0) {
-		glow_buf_printf(err, "bad repository '%s'", ev->repository);
 		goto out;
 	}
-	glow_gh_resp_init(&r);
-	for (;;) {
-		e = glow_gh_request(&gh, "GET", path.p, NULL, 0, &r);
-		if (e != GLOW_GH_OK) {
-			glow_buf_printf(err, "GET '%s': %s", path.p, glow_gh_strerror(e));
-			if (e == GLOW_GH_HTTP || r.status) {
-				glow_gh_message(&r, &msg);
-				glow_buf_printf(err, ": %ld %s", r.status, msg.p);
-			}
-			break;
-		}
-		if (glow_json_parse(&page, r.body.p ? r.body.p : "", r.body.len,
-		    &je) < 0) {
-			glow_buf_printf(err, "GET '%s': not JSON: %s", path.p,
-			    je.reason);
-			break;
-		}
-		if (glow_json_type(&page, 0) != GLOW_JSON_ARRAY) {
-			glow_json_free(&page);
-			glow_buf_printf(err, "GET '%s': not a JSON array", path.p);
-			break;
-		}
-		for (v = glow_json_first(&page, 0); v >= 0 && ev->nfile < limit;
-		    v = glow_json_next(&page, v)) {
-			glow_buf_reset(&name);
-			if (glow_json_string(&page, glow_json_get(&page, v, "filename"),
-			    &name) < 0)
-				continue;
-			if (name.failed || glow_event_add_file(ev, name.p ? name.p : "",
-			    name.len) < 0) {
-				glow_json_free(&page);
-				glow_buf_adds(err, "out of memory");
-				goto done;
-			}
-		}
-		more = v >= 0 || r.next[0];
-		glow_json_free(&page);
-		if (ev->nfile >= limit || !r.next[0]) {
-			rc = 0;
-			break;
-		}
-		glow_buf_reset(&path);
-		glow_buf_adds(&path, r.next);
-	}
-done:
-	if (rc == 0 && all_files) {
-		v = glow_json_get(doc, glow_json_get(doc, 0, "payload"), "pull_request");
-		glow_json_int(doc, glow_json_get(doc, v, "changed_files"), &changed);
-		if ((changed >= 0 && (size_t)changed > ev->nfile) ||
-		    (changed < 0 && more) || ev->nfile >= API_PR_FILES)
-			ev->files_unknown = 1;
-	}
-	glow_gh_resp_free(&r);
+	gh.token = token.p;
+	gh_state = 1;
 out:
-	glow_buf_free(&path);
-	glow_buf_free(&owner);
-	glow_buf_free(&msg);
-	glow_buf_free(&name);
-	return rc;
+	if (gh_state == 1)
+		return &gh;
+	glow_buf_adds(err, gh_error);
+	return NULL;
 }
 
 /* ---- matching ---- */
@@ -285,7 +169,7 @@ evaluate(struct glow_event *ev, const struct glow_json *doc, size_t *matched,
 		m = glow_rule_match(&rules.v[i], ev, verbose ? &why : NULL);
 		if (m == GLOW_RULE_FILES) {
 			if (ev->files == GLOW_FILES_PENDING &&
-			    fetch_files(ev, doc, err) < 0) {
+			    glow_prfiles_fetch(&prfiles, ev, doc, err) < 0) {
 				glow_buf_free(&why);
 				glow_buf_free(&line);
 				return -1;
@@ -328,11 +212,14 @@ evaluate(struct glow_event *ev, const struct glow_json *doc, size_t *matched,
 	return 0;
 }
 
-/* ---- running ---- */
+/* ---- envelopes and their runs ---- */
 
 enum { RUN_PENDING, RUN_RUNNING, RUN_OK, RUN_FAILED };
 
+struct env;
+
 struct run {
+	struct env *env;
 	size_t rule;
 	int state;
 	int attempts;           /* attempts made so far (recorded) */
@@ -353,28 +240,14 @@ struct env {
 	size_t nruns;
 };
 
-struct job {
-	pid_t pid;
-	struct env *env;
-	struct run *run;
-	double start, deadline, killat;
-	int termed;             /* SIGTERM sent (timeout or stop) */
-	int timed_out;
-};
-
-static struct job *jobs;
-static int njobs;
+static struct glow_jobs jobs;
 static struct env **envs;
 static size_t nenvs;
 static int any_failed, any_run, eval_failed;
 
-/* What runs.jsonl already says about the envelopes left in cur/. */
-struct record {
-	char *envelope, *rule;  /* rule NULL: an evaluation error */
-	int ok, count;
-};
-static struct record *records;
-static size_t nrecords;
+/* The spool (spool mode), and what runs.jsonl says about cur/. */
+static struct glow_spool sp;
+static struct glow_spool_tallies tallies = GLOW_SPOOL_TALLIES_INIT;
 
 static void
 on_signal(int sig)
@@ -388,342 +261,155 @@ on_signal(int sig)
 	errno = saved;
 }
 
+/* A spool operation failed: say what, where and why (spool.h). */
 static void
-spool_path(struct glow_buf *b, const char *dir, const char *name)
+spool_die(void)
 {
-	glow_buf_reset(b);
-	glow_buf_printf(b, "%s/%s%s%s", spool, dir, name ? "/" : "",
-	    name ? name : "");
-}
+	const char *p = sp.path.p;
 
-static void
-fsync_dir(const char *dir)
-{
-	struct glow_buf p = GLOW_BUF_INIT;
-	int fd;
-
-	spool_path(&p, dir, NULL);
-	if ((fd = open(p.p, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) >= 0) {
-		fsync(fd);
-		close(fd);
+	switch (sp.err) {
+	case GLOW_SPOOL_CREATE:
+		glow_die(GLOW_EXIT_ERR, "cannot create '%s':", p);
+	case GLOW_SPOOL_LOCKFILE:
+		glow_die(GLOW_EXIT_ERR, "cannot open '%s':", p);
+	case GLOW_SPOOL_LOCKED:
+		glow_die(GLOW_EXIT_ERR, "cannot lock spool '%s': %s", sp.dir,
+		    errno == EWOULDBLOCK ? "another glow-trigger is using it" :
+		    strerror(errno));
+	case GLOW_SPOOL_LIST:
+		glow_die(GLOW_EXIT_ERR, "cannot list '%s': out of memory", p);
+	case GLOW_SPOOL_CLAIM:
+		glow_die(GLOW_EXIT_ERR, "cannot claim '%s':", p);
+	case GLOW_SPOOL_MOVE:
+		glow_die(GLOW_EXIT_ERR, "cannot move '%s' to '%s':", p, sp.to.p);
+	case GLOW_SPOOL_APPEND:
+		glow_die(GLOW_EXIT_ERR, "cannot append to '%s':", p);
+	case GLOW_SPOOL_NOMEM:
+		glow_die(GLOW_EXIT_ERR, "cannot read '%s': out of memory", p);
+	default:
+		glow_die(GLOW_EXIT_ERR, "cannot read '%s':", p);
 	}
-	glow_buf_free(&p);
 }
 
-/* Append one run record to runs.jsonl (spool mode, durably) and stdout. */
-static void
-record(struct env *e, const struct run *r, int attempt, int status,
+/* When the attempts-th failed attempt may be followed by another. */
+static double
+retry_at(int attempts)
+{
+	return glow_gh_clock() + wait_scale * retry_base *
+	    (double)(1L << (attempts - 1 < 10 ? attempts - 1 : 10));
+}
+
+/*
+ * Record one attempt (rule NULL: evaluating) in runs.jsonl (spool mode)
+ * and on stdout.  Did it succeed?
+ */
+static int
+record(const struct env *e, const struct run *r, int attempt, int status,
     int timed_out, double secs, const char *error)
 {
-	struct glow_buf b = GLOW_BUF_INIT, p = GLOW_BUF_INIT;
-	struct glow_jw w;
-	char ts[32];
-	int ok = error == NULL && WIFEXITED(status) && WEXITSTATUS(status) == 0 &&
-	    !timed_out;
+	struct glow_spool_run rec;
+	struct glow_buf b = GLOW_BUF_INIT;
+	struct timespec ts;
 
-	iso_now(ts);
-	glow_jw_init(&w, &b, 0);
-	glow_jw_object(&w);
-	glow_jw_key(&w, "time");
-	glow_jw_str(&w, ts);
-	if (e->name) {
-		glow_jw_key(&w, "envelope");
-		glow_jw_str(&w, e->name);
-	}
-	glow_jw_key(&w, "delivery");
-	e->loaded && e->ev.delivery ? glow_jw_str(&w, e->ev.delivery) :
-	    glow_jw_null(&w);
-	glow_jw_key(&w, "rule");
-	r ? glow_jw_str(&w, rules.v[r->rule].id) : glow_jw_null(&w);
-	glow_jw_key(&w, "attempt");
-	glow_jw_int(&w, attempt);
-	if (error) {
-		glow_jw_key(&w, "error");
-		glow_jw_str(&w, error);
-	} else {
-		glow_jw_key(&w, "exit");
-		WIFEXITED(status) ? glow_jw_int(&w, WEXITSTATUS(status)) :
-		    glow_jw_null(&w);
-		glow_jw_key(&w, "signal");
-		WIFSIGNALED(status) ? glow_jw_int(&w, WTERMSIG(status)) :
-		    glow_jw_null(&w);
-		glow_jw_key(&w, "timed_out");
-		glow_jw_bool(&w, timed_out);
-		glow_jw_key(&w, "duration_ms");
-		glow_jw_int(&w, (long long)(secs * 1000 + 0.5));
-	}
-	glow_jw_key(&w, "ok");
-	glow_jw_bool(&w, ok);
-	glow_jw_end(&w);
-	glow_buf_addc(&b, '\n');
+	rec.envelope = e->name;
+	rec.delivery = e->loaded ? e->ev.delivery : NULL;
+	rec.rule = r ? rules.v[r->rule].id : NULL;
+	rec.attempt = attempt;
+	rec.error = error;
+	rec.status = status;
+	rec.timed_out = timed_out;
+	rec.seconds = secs;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	glow_spool_run_format(&b, &rec, &ts);
 	if (b.failed)
 		glow_die(GLOW_EXIT_ERR, "cannot record a run: out of memory");
-	if (spool) {
-		spool_path(&p, "runs.jsonl", NULL);
-		if (glow_append_durable(p.p, b.p, b.len, 0600) < 0)
-			glow_die(GLOW_EXIT_ERR, "cannot append to '%s':", p.p);
-	}
+	if (spool && glow_spool_append(&sp, b.p, b.len) < 0)
+		spool_die();
 	if (glow_write_all(STDOUT_FILENO, b.p, b.len) < 0)
 		glow_die(GLOW_EXIT_ERR, "cannot write 'stdout':");
 	glow_buf_free(&b);
-	glow_buf_free(&p);
+	return glow_spool_run_ok(&rec);
 }
 
 extern char **environ;
 
-/* The command's environment: ours, with the basics of the envelope. */
-static char **
-build_envp(const struct env *e, const struct run *r, int attempt,
-    const char *envpath)
+/* Start r's command, with the basics of the envelope in its environment. */
+static void
+job_start(struct env *e, struct run *r)
 {
 	static const char *const names[] = { "GLOW_EVENT", "GLOW_ACTION",
 	    "GLOW_DELIVERY", "GLOW_REPOSITORY", "GLOW_INSTALLATION_ID",
 	    "GLOW_RULE", "GLOW_ATTEMPT", "GLOW_ENVELOPE" };
-	const char *values[8];
-	char num[24], **v;
-	size_t n = 0, i, k, len;
-	struct glow_buf b = GLOW_BUF_INIT;
-
-	snprintf(num, sizeof num, "%d", attempt);
-	values[0] = e->ev.event;
-	values[1] = e->ev.action;
-	values[2] = e->ev.delivery;
-	values[3] = e->ev.repository;
-	values[4] = e->ev.installation;
-	values[5] = rules.v[r->rule].id;
-	values[6] = num;
-	values[7] = envpath;
-	for (i = 0; environ[i]; i++)
-		;
-	if (!(v = calloc(i + 9, sizeof *v)))
-		return NULL;
-	for (i = 0; environ[i]; i++) {
-		for (k = 0; k < 8; k++) {
-			len = strlen(names[k]);
-			if (strncmp(environ[i], names[k], len) == 0 &&
-			    environ[i][len] == '=')
-				break;
-		}
-		if (k == 8)
-			v[n++] = environ[i];
-	}
-	for (k = 0; k < 8; k++) {
-		if (k == 7 && !envpath)
-			continue;
-		glow_buf_reset(&b);
-		glow_buf_printf(&b, "%s=%s", names[k], values[k] ? values[k] : "");
-		if (b.failed || !(v[n++] = strdup(b.p)))
-			return NULL;    /* leaks on ENOMEM only; we die then */
-	}
-	glow_buf_free(&b);
-	return v;
-}
-
-static void
-free_envp(char **v)
-{
-	size_t i;
-
-	for (i = 0; v[i]; i++)
-		if (strncmp(v[i], "GLOW_", 5) == 0 && (strncmp(v[i], "GLOW_EVENT=", 11) == 0 ||
-		    strncmp(v[i], "GLOW_ACTION=", 12) == 0 ||
-		    strncmp(v[i], "GLOW_DELIVERY=", 14) == 0 ||
-		    strncmp(v[i], "GLOW_REPOSITORY=", 16) == 0 ||
-		    strncmp(v[i], "GLOW_INSTALLATION_ID=", 21) == 0 ||
-		    strncmp(v[i], "GLOW_RULE=", 10) == 0 ||
-		    strncmp(v[i], "GLOW_ATTEMPT=", 13) == 0 ||
-		    strncmp(v[i], "GLOW_ENVELOPE=", 14) == 0))
-			free(v[i]);
-	free(v);
-}
-
-/*
- * The envelope for the command's stdin: the spool file itself, or a
- * private unlinked copy (concurrent commands each read from offset 0).
- */
-static int
-stdin_fd(const struct env *e, const char *envpath)
-{
-	const char *tmp;
-	char path[PATH_MAX];
-	int fd;
-
-	if (envpath)
-		return open(envpath, O_RDONLY | O_CLOEXEC);
-	tmp = getenv("TMPDIR");
-	snprintf(path, sizeof path, "%s/glow-trigger.XXXXXX",
-	    tmp && *tmp ? tmp : "/tmp");
-	if ((fd = mkstemp(path)) < 0)
-		return -1;
-	unlink(path);
-	if (glow_write_all(fd, e->text.p, e->text.len) < 0 ||
-	    lseek(fd, 0, SEEK_SET) < 0 || fcntl(fd, F_SETFD, FD_CLOEXEC) < 0) {
-		close(fd);
-		return -1;
-	}
-	return fd;
-}
-
-static void
-job_start(struct env *e, struct run *r)
-{
-	struct job *j = &jobs[njobs];
+	const struct glow_rule *rule = &rules.v[r->rule];
 	struct glow_buf p = GLOW_BUF_INIT;
-	struct sigaction dfl;
-	const char *envpath = NULL;
-	char **envp, *argv[4];
-	sigset_t none;
-	pid_t pid;
+	const char *values[8], *envpath = NULL;
+	char num[24], **envp;
 	int fd;
 
 	if (e->name) {
-		spool_path(&p, "cur", e->name);
+		glow_spool_path(&p, spool, GLOW_SPOOL_CUR, e->name);
 		envpath = p.p;
 	}
-	if ((fd = stdin_fd(e, envpath)) < 0) {
-		glow_warn("cannot give the envelope to rule '%s':",
-		    rules.v[r->rule].id);
-		r->not_before = now() + 1;
+	/* the spool file itself, or a private copy of stdin's envelope */
+	if ((fd = glow_run_stdin(envpath, e->text.p, e->text.len)) < 0) {
+		glow_warn("cannot give the envelope to rule '%s':", rule->id);
+		r->not_before = glow_gh_clock() + 1;
 		glow_buf_free(&p);
 		return;
 	}
-	if (!(envp = build_envp(e, r, r->attempts + 1, envpath)))
+	snprintf(num, sizeof num, "%d", r->attempts + 1);
+	values[0] = e->ev.event ? e->ev.event : "";
+	values[1] = e->ev.action ? e->ev.action : "";
+	values[2] = e->ev.delivery ? e->ev.delivery : "";
+	values[3] = e->ev.repository ? e->ev.repository : "";
+	values[4] = e->ev.installation ? e->ev.installation : "";
+	values[5] = rule->id;
+	values[6] = num;
+	values[7] = envpath;
+	if (!(envp = glow_run_envp(environ, names, values, 8)))
 		glow_die(GLOW_EXIT_ERR, "cannot start rule '%s': out of memory",
-		    rules.v[r->rule].id);
-	argv[0] = "sh";
-	argv[1] = "-c";
-	argv[2] = rules.v[r->rule].run;
-	argv[3] = NULL;
+		    rule->id);
 	fflush(NULL);
-	if ((pid = fork()) < 0) {
-		glow_warn("cannot start rule '%s':", rules.v[r->rule].id);
-		r->not_before = now() + 1;
-	} else if (pid == 0) {
-		/* only async-signal-safe calls from here on */
-		setpgid(0, 0);
-		memset(&dfl, 0, sizeof dfl);
-		dfl.sa_handler = SIG_DFL;
-		sigaction(SIGPIPE, &dfl, NULL);
-		sigaction(SIGTERM, &dfl, NULL);
-		sigaction(SIGINT, &dfl, NULL);
-		sigaction(SIGHUP, &dfl, NULL);
-		sigaction(SIGCHLD, &dfl, NULL);
-		sigemptyset(&none);
-		sigprocmask(SIG_SETMASK, &none, NULL);
-		if (dup2(fd, 0) < 0)
-			_exit(127);
-		execve("/bin/sh", argv, envp);
-		_exit(127);
+	if (glow_job_start(&jobs, rule->run, fd, envp, rule->timeout, r) < 0) {
+		glow_warn("cannot start rule '%s':", rule->id);
+		r->not_before = glow_gh_clock() + 1;
 	} else {
-		setpgid(pid, pid);      /* also here: no race with kill(-pid) */
-		memset(j, 0, sizeof *j);
-		j->pid = pid;
-		j->env = e;
-		j->run = r;
-		j->start = now();
-		j->deadline = j->start + (double)rules.v[r->rule].timeout;
 		r->state = RUN_RUNNING;
-		njobs++;
 		any_run = 1;
 	}
 	close(fd);
-	free_envp(envp);
+	free(envp);
 	glow_buf_free(&p);
 }
 
-static void
-job_finish(int k, int status)
-{
-	struct job *j = &jobs[k];
-	struct run *r = j->run;
-	int ok;
-
-	record(j->env, r, r->attempts + 1, status, j->timed_out,
-	    now() - j->start, NULL);
-	r->attempts++;
-	ok = WIFEXITED(status) && WEXITSTATUS(status) == 0 && !j->timed_out;
-	if (ok)
-		r->state = RUN_OK;
-	else if (r->attempts >= (spool ? max_attempts : 1))
-		r->state = RUN_FAILED;
-	else {
-		r->state = RUN_PENDING;
-		r->not_before = now() + wait_scale * retry_base *
-		    (double)(1L << (r->attempts - 1 < 10 ? r->attempts - 1 : 10));
-	}
-	jobs[k] = jobs[--njobs];
-}
-
-/*
- * Reap the commands that ended.  The leader is looked at without being
- * reaped (WNOWAIT), so that its process group, which may still hold
- * children, cannot be reused before they are killed.
- */
+/* Record the commands that ended; retry a failure later, or give up. */
 static void
 reap(int stopping_now)
 {
-	siginfo_t si;
-	int k, status;
+	struct glow_job j;
+	struct run *r;
+	int status, ok;
 
-	for (;;) {
-		memset(&si, 0, sizeof si);
-		if (waitid(P_ALL, 0, &si, WEXITED | WNOHANG | WNOWAIT) < 0 ||
-		    si.si_pid == 0)
-			return;
-		for (k = 0; k < njobs && jobs[k].pid != si.si_pid; k++)
-			;
-		if (k < njobs)
-			kill(-jobs[k].pid, SIGKILL);    /* what it left behind */
-		while (waitpid(si.si_pid, &status, 0) < 0 && errno == EINTR)
-			;
-		if (k == njobs)
-			continue;
-		if (stopping_now && jobs[k].termed && !jobs[k].timed_out) {
+	while (glow_jobs_reap(&jobs, &j, &status) > 0) {
+		r = j.arg;
+		if (stopping_now && j.termed && !j.timed_out) {
 			/* interrupted by our own stop: not a completed run */
-			jobs[k].run->state = RUN_PENDING;
-			jobs[k] = jobs[--njobs];
+			r->state = RUN_PENDING;
 			continue;
 		}
-		job_finish(k, status);
-	}
-}
-
-static void
-check_timeouts(void)
-{
-	double t = now();
-	int k;
-
-	for (k = 0; k < njobs; k++) {
-		struct job *j = &jobs[k];
-
-		if (!j->termed && (t >= j->deadline || stopping)) {
-			kill(-j->pid, SIGTERM);
-			j->termed = 1;
-			j->timed_out = t >= j->deadline;
-			j->killat = t + (double)grace;
-		} else if (j->termed && t >= j->killat) {
-			kill(-j->pid, SIGKILL);
-			j->killat = t + 3600;
+		ok = record(r->env, r, r->attempts + 1, status, j.timed_out,
+		    glow_gh_clock() - j.start, NULL);
+		r->attempts++;
+		if (ok)
+			r->state = RUN_OK;
+		else if (r->attempts >= (spool ? max_attempts : 1))
+			r->state = RUN_FAILED;
+		else {
+			r->state = RUN_PENDING;
+			r->not_before = retry_at(r->attempts);
 		}
 	}
 }
-
-/* ---- envelopes ---- */
-
-static const struct record *
-find_record(const char *envelope, const char *rule)
-{
-	size_t i;
-
-	for (i = 0; i < nrecords; i++)
-		if (strcmp(records[i].envelope, envelope) == 0 &&
-		    (rule ? records[i].rule && strcmp(records[i].rule, rule) == 0 :
-		    !records[i].rule))
-			return &records[i];
-	return NULL;
-}
-
 static void
 env_free(struct env *e)
 {
@@ -743,7 +429,7 @@ env_evaluate(struct env *e)
 {
 	struct glow_json_error je;
 	struct glow_buf err = GLOW_BUF_INIT;
-	const struct record *rec;
+	const struct glow_spool_tally *rec;
 	const char *why;
 	size_t *m, n, i;
 
@@ -784,16 +470,17 @@ env_evaluate(struct env *e)
 		glow_event_free(&e->ev);
 		glow_json_free(&e->doc);
 		e->loaded = 0;
-		e->not_before = now() + wait_scale * retry_base *
-		    (double)(1L << (e->eval_attempts - 1 < 10 ? e->eval_attempts - 1 : 10));
+		e->not_before = retry_at(e->eval_attempts);
 		return -1;
 	}
 	if (!(e->runs = calloc(n + 1, sizeof *e->runs)))
 		glow_die(GLOW_EXIT_ERR, "cannot evaluate: out of memory");
 	for (i = 0; i < n; i++) {
+		e->runs[i].env = e;
 		e->runs[i].rule = m[i];
 		e->runs[i].state = RUN_PENDING;
-		if (e->name && (rec = find_record(e->name, rules.v[m[i]].id))) {
+		if (e->name && (rec = glow_spool_tally_find(&tallies, e->name,
+		    rules.v[m[i]].id))) {
 			/* a run before a crash: done is done */
 			e->runs[i].attempts = rec->count;
 			if (rec->ok)
@@ -813,169 +500,27 @@ env_evaluate(struct env *e)
 static int
 env_finished(struct env *e)
 {
-	struct glow_buf from = GLOW_BUF_INIT, to = GLOW_BUF_INIT;
-	const char *dir = "done";
+	int failed = e->invalid ||
+	    (!e->evaluated && e->eval_attempts >= max_attempts);
 	size_t i;
 
-	if (e->invalid || (!e->evaluated && e->eval_attempts >= max_attempts))
-		dir = "failed";
-	else if (!e->evaluated)
+	if (!failed && !e->evaluated)
 		return 0;
 	for (i = 0; i < e->nruns; i++) {
 		if (e->runs[i].state == RUN_PENDING || e->runs[i].state == RUN_RUNNING)
 			return 0;
 		if (e->runs[i].state == RUN_FAILED)
-			dir = "failed";
+			failed = 1;
 	}
-	if (*dir == 'f')
-		any_failed = 1;
+	any_failed |= failed;
 	if (e->name) {
-		spool_path(&from, "cur", e->name);
-		spool_path(&to, dir, e->name);
-		if (rename(from.p, to.p) < 0)
-			glow_die(GLOW_EXIT_ERR, "cannot move '%s' to '%s':", from.p,
-			    to.p);
-		fsync_dir(dir);
+		if (glow_spool_retire(&sp, e->name, failed) < 0)
+			spool_die();
 		if (verbose)
-			glow_warn("%s: %s", e->name, dir);
+			glow_warn("%s: %s", e->name, failed ? GLOW_SPOOL_FAILED :
+			    GLOW_SPOOL_DONE);
 	}
-	glow_buf_free(&from);
-	glow_buf_free(&to);
 	return 1;
-}
-
-static int
-namecmp(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-/* The names in SPOOL/dir, sorted (the order of arrival). */
-static char **
-list_dir(const char *dir, size_t *n)
-{
-	struct glow_buf p = GLOW_BUF_INIT;
-	struct dirent *de;
-	char **v = NULL, **nv;
-	size_t cap = 0;
-	DIR *d;
-
-	*n = 0;
-	spool_path(&p, dir, NULL);
-	if (!(d = opendir(p.p)))
-		glow_die(GLOW_EXIT_ERR, "cannot read '%s':", p.p);
-	while ((de = readdir(d))) {
-		if (de->d_name[0] == '.')
-			continue;
-		if (*n == cap) {
-			cap = cap ? 2 * cap : 64;
-			if (!(nv = realloc(v, cap * sizeof *v)))
-				glow_die(GLOW_EXIT_ERR, "cannot list '%s': out of memory",
-				    p.p);
-			v = nv;
-		}
-		if (!(v[(*n)++] = strdup(de->d_name)))
-			glow_die(GLOW_EXIT_ERR, "cannot list '%s': out of memory", p.p);
-	}
-	closedir(d);
-	glow_buf_free(&p);
-	if (*n)
-		qsort(v, *n, sizeof *v, namecmp);
-	return v;
-}
-
-static void
-free_names(char **v, size_t n)
-{
-	size_t i;
-
-	for (i = 0; i < n; i++)
-		free(v[i]);
-	free(v);
-}
-
-static struct env *
-env_open(const char *dir, const char *name)
-{
-	struct glow_buf p = GLOW_BUF_INIT;
-	struct env *e;
-
-	if (!(e = calloc(1, sizeof *e)) || !(e->name = strdup(name)))
-		glow_die(GLOW_EXIT_ERR, "cannot claim '%s': out of memory", name);
-	spool_path(&p, dir, name);
-	if (glow_read_file(p.p, &e->text, MAX_ENVELOPE) < 0) {
-		if (errno != EFBIG)
-			glow_die(GLOW_EXIT_ERR, "cannot read '%s':", p.p);
-		glow_buf_reset(&e->text);       /* too big: invalid */
-	}
-	glow_buf_free(&p);
-	return e;
-}
-
-/* Load runs.jsonl's records about the envelopes left in cur/. */
-static void
-load_records(char **names, size_t n)
-{
-	struct glow_buf b = GLOW_BUF_INIT, p = GLOW_BUF_INIT;
-	struct glow_json d;
-	struct record *nr;
-	char *line, *end, *env, *rule;
-	size_t i, cap = 0;
-	int okv;
-
-	spool_path(&p, "runs.jsonl", NULL);
-	if (glow_read_file(p.p, &b, (size_t)1 << 31) < 0) {
-		if (errno != ENOENT)
-			glow_die(GLOW_EXIT_ERR, "cannot read '%s':", p.p);
-		glow_buf_free(&p);
-		return;
-	}
-	/* a torn last line (a crash mid-write) must not glue to the next */
-	if (b.len && b.p[b.len - 1] != '\n' &&
-	    glow_append_durable(p.p, "\n", 1, 0600) < 0)
-		glow_die(GLOW_EXIT_ERR, "cannot append to '%s':", p.p);
-	for (line = b.p; line && line < b.p + b.len; line = end + 1) {
-		if (!(end = memchr(line, '\n', (size_t)(b.p + b.len - line))))
-			end = b.p + b.len;
-		if (end == line || glow_json_parse(&d, line, (size_t)(end - line),
-		    NULL) < 0)
-			continue;
-		env = glow_json_strdup(&d, glow_json_get(&d, 0, "envelope"));
-		rule = glow_json_strdup(&d, glow_json_get(&d, 0, "rule"));
-		okv = glow_json_type(&d, glow_json_get(&d, 0, "ok")) == GLOW_JSON_TRUE;
-		glow_json_free(&d);
-		if (env && bsearch(&env, names, n, sizeof *names, namecmp)) {
-			for (i = 0; i < nrecords; i++)
-				if (strcmp(records[i].envelope, env) == 0 &&
-				    ((!rule && !records[i].rule) || (rule &&
-				    records[i].rule && strcmp(records[i].rule, rule) == 0)))
-					break;
-			if (i < nrecords) {
-				records[i].count++;
-				records[i].ok |= okv;
-				free(env);
-				free(rule);
-				continue;
-			}
-			if (nrecords == cap) {
-				cap = cap ? 2 * cap : 32;
-				if (!(nr = realloc(records, cap * sizeof *nr)))
-					glow_die(GLOW_EXIT_ERR, "cannot read '%s': out "
-					    "of memory", p.p);
-				records = nr;
-			}
-			records[nrecords].envelope = env;
-			records[nrecords].rule = rule;
-			records[nrecords].ok = okv;
-			records[nrecords].count = 1;
-			nrecords++;
-			continue;
-		}
-		free(env);
-		free(rule);
-	}
-	glow_buf_free(&b);
-	glow_buf_free(&p);
 }
 
 static void
@@ -1004,7 +549,7 @@ schedule(int (*claim)(void), int watch)
 	char drain[64];
 
 	for (;;) {
-		t = now();
+		t = glow_gh_clock();
 		claimed_any = 0;
 		while (!stopping && (int)nenvs < max_jobs && claim())
 			claimed_any = 1;
@@ -1015,7 +560,8 @@ schedule(int (*claim)(void), int watch)
 			if (!e->evaluated && !e->invalid && t >= e->not_before &&
 			    e->eval_attempts < max_attempts && !stopping)
 				env_evaluate(e);
-			for (k = 0; k < e->nruns && njobs < max_jobs && !stopping; k++)
+			for (k = 0; k < e->nruns && !glow_jobs_full(&jobs) &&
+			    !stopping; k++)
 				if (e->runs[k].state == RUN_PENDING &&
 				    t >= e->runs[k].not_before)
 					job_start(e, &e->runs[k]);
@@ -1026,21 +572,16 @@ schedule(int (*claim)(void), int watch)
 			}
 			i++;
 		}
-		if (njobs == 0 && stopping)
+		if (jobs.n == 0 && stopping)
 			break;
-		if (njobs == 0 && nenvs == 0 && !watch && !claimed_any) {
+		if (jobs.n == 0 && nenvs == 0 && !watch && !claimed_any) {
 			if (!claim())
 				break;
 			continue;
 		}
 		/* sleep until a child ends, a deadline, a retry, or a poll */
-		next = t + (watch || nenvs ? (double)poll_ms / 1000 : 0.1);
-		for (k = 0; k < (size_t)njobs; k++) {
-			double d = jobs[k].termed ? jobs[k].killat : jobs[k].deadline;
-
-			if (d < next)
-				next = d;
-		}
+		next = glow_jobs_next(&jobs,
+		    t + (watch || nenvs ? (double)poll_ms / 1000 : 0.1));
 		for (i = 0; i < nenvs; i++) {
 			if (!envs[i]->evaluated && envs[i]->not_before < next)
 				next = envs[i]->not_before;
@@ -1058,7 +599,7 @@ schedule(int (*claim)(void), int watch)
 			while (read(wake[0], drain, sizeof drain) > 0)
 				;
 		reap(stopping > 0);
-		check_timeouts();
+		glow_jobs_timeouts(&jobs, glow_gh_clock(), stopping);
 	}
 }
 
@@ -1131,44 +672,48 @@ static char **leftover;
 static size_t nleftover, ileftover;
 static int rescanned;
 
+/* Take on the envelope cur/name. */
+static void
+add_spooled(const char *name)
+{
+	struct env *e;
+
+	if (!(e = calloc(1, sizeof *e)) || !(e->name = strdup(name)))
+		glow_die(GLOW_EXIT_ERR, "cannot claim '%s': out of memory", name);
+	if (glow_spool_read(&sp, name, &e->text, MAX_ENVELOPE) < 0) {
+		if (errno != EFBIG)
+			spool_die();
+		glow_buf_reset(&e->text);       /* too big: invalid */
+	}
+	add_env(e);
+}
+
 static int
 claim_spool(void)
 {
-	struct glow_buf from = GLOW_BUF_INIT, to = GLOW_BUF_INIT;
-	struct env *e;
 	int r;
 
 	if (ileftover < nleftover) {
-		add_env(env_open("cur", leftover[ileftover++]));
+		add_spooled(leftover[ileftover++]);
 		return 1;
 	}
-	for (;;) {
+	do {
 		if (iqueue == nqueue) {
 			/* rescan once per poll: claim() is called in a loop */
 			if (rescanned)
 				return 0;
-			free_names(queue, nqueue);
-			queue = list_dir("new", &nqueue);
+			glow_spool_names_free(queue, nqueue);
+			if (glow_spool_list(&sp, GLOW_SPOOL_NEW, &queue, &nqueue) < 0)
+				spool_die();
 			iqueue = 0;
 			rescanned = 1;
 			if (!nqueue)
 				return 0;
 		}
-		spool_path(&from, "new", queue[iqueue]);
-		spool_path(&to, "cur", queue[iqueue]);
-		r = rename(from.p, to.p);
-		iqueue++;
-		if (r == 0)
-			break;
-		if (errno != ENOENT)
-			glow_die(GLOW_EXIT_ERR, "cannot claim '%s':", from.p);
-	}
-	/* the claim is durable before anything runs */
-	fsync_dir("cur");
-	e = env_open("cur", queue[iqueue - 1]);
-	add_env(e);
-	glow_buf_free(&from);
-	glow_buf_free(&to);
+		if ((r = glow_spool_claim(&sp, queue[iqueue++])) < 0)
+			spool_die();
+	} while (r == 0);
+	add_spooled(queue[iqueue - 1]);
 	return 1;
 }
 
@@ -1185,42 +730,22 @@ claim_spool_poll(void)
 static int
 run_spool(int watch)
 {
-	static const char *const dirs[] = { "", "tmp", "new", "cur", "done",
-	    "failed" };
-	struct glow_buf p = GLOW_BUF_INIT;
-	size_t i;
-	int lockfd;
-
-	for (i = 0; i < sizeof dirs / sizeof *dirs; i++) {
-		spool_path(&p, dirs[i], NULL);
-		if (mkdir(p.p, 0700) < 0 && errno != EEXIST)
-			glow_die(GLOW_EXIT_ERR, "cannot create '%s':", p.p);
-	}
-	/* one glow-trigger per spool: cur/ is its own */
-	spool_path(&p, "trigger.lock", NULL);
-	if ((lockfd = open(p.p, O_RDWR | O_CREAT | O_CLOEXEC, 0600)) < 0)
-		glow_die(GLOW_EXIT_ERR, "cannot open '%s':", p.p);
-	if (flock(lockfd, LOCK_EX | LOCK_NB) < 0)
-		glow_die(GLOW_EXIT_ERR, "cannot lock spool '%s': %s", spool,
-		    errno == EWOULDBLOCK ? "another glow-trigger is using it" :
-		    strerror(errno));
-	leftover = list_dir("cur", &nleftover);
+	glow_spool_init(&sp, spool);
+	if (glow_spool_open(&sp) < 0 ||
+	    glow_spool_list(&sp, GLOW_SPOOL_CUR, &leftover, &nleftover) < 0)
+		spool_die();
 	if (nleftover) {
-		load_records(leftover, nleftover);
+		if (glow_spool_tally_load(&sp, &tallies, leftover, nleftover) < 0)
+			spool_die();
 		if (verbose)
 			glow_warn("resuming %zu envelope%s left in '%s/cur'",
 			    nleftover, nleftover == 1 ? "" : "s", spool);
 	}
 	schedule(watch ? claim_spool_poll : claim_spool, watch);
-	free_names(leftover, nleftover);
-	free_names(queue, nqueue);
-	for (i = 0; i < nrecords; i++) {
-		free(records[i].envelope);
-		free(records[i].rule);
-	}
-	free(records);
-	glow_buf_free(&p);
-	close(lockfd);
+	glow_spool_names_free(leftover, nleftover);
+	glow_spool_names_free(queue, nqueue);
+	glow_spool_tally_free(&tallies);
+	glow_spool_free(&sp);
 	return any_failed ? GLOW_EXIT_NO : GLOW_EXIT_OK;
 }
 
@@ -1239,7 +764,7 @@ benchmark(long count, const char *path)
 
 	if (glow_read_file(path, &text, MAX_ENVELOPE) < 0)
 		glow_die(GLOW_EXIT_ERR, "cannot read envelope '%s':", path);
-	t0 = now();
+	t0 = glow_gh_clock();
 	for (i = 0; i < count; i++) {
 		if (glow_json_parse(&doc, text.p ? text.p : "", text.len, NULL) < 0 ||
 		    glow_event_load(&ev, &doc, &why) < 0)
@@ -1251,7 +776,7 @@ benchmark(long count, const char *path)
 		glow_event_free(&ev);
 		glow_json_free(&doc);
 	}
-	secs = now() - t0;
+	secs = glow_gh_clock() - t0;
 	printf("envelopes %ld rules %zu evaluations %ld matched %zu seconds %.3f "
 	    "evaluations_per_second %.0f\n", count, rules.n, count * (long)rules.n,
 	    hits, secs, secs > 0 ? (double)count * (double)rules.n / secs : 0.0);
@@ -1283,7 +808,7 @@ main(int argc, char *argv[])
 	glow_setprogname(argv[0]);
 	while ((c = getopt(argc, argv, "ab:chi:j:k:m:s:t:vVwx")) != -1) {
 		switch (c) {
-		case 'a': all_files = 1; break;
+		case 'a': prfiles.all = 1; break;
 		case 'b': bench = num_arg(optarg, 1, 100000000, c); break;
 		case 'c': check = 1; break;
 		case 'h': usage(stdout, GLOW_EXIT_OK); break;
@@ -1334,7 +859,7 @@ main(int argc, char *argv[])
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGHUP, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
-	if (!(jobs = calloc((size_t)max_jobs, sizeof *jobs)))
+	if (glow_jobs_init(&jobs, max_jobs, grace) < 0)
 		glow_die(GLOW_EXIT_ERR, "out of memory");
 
 	if (spool)
@@ -1345,7 +870,7 @@ main(int argc, char *argv[])
 		glow_gh_free(&gh);
 	glow_buf_wipe(&token);
 	glow_rules_free(&rules);
-	free(jobs);
+	glow_jobs_free(&jobs);
 	free(envs);
 	return status;
 }
