@@ -432,7 +432,7 @@ test_expect_success 'crash: kill -9 mid-run, rerun completes without running a c
 	EOF
 	DELIVERY=c-1 push refs/heads/main a >e.json && spool_put sp6 c1.json &&
 	DELIVERY=c-2 push refs/heads/main a >e.json && spool_put sp6 c2.json &&
-	glow-trigger -j 2 -s sp6 c.json >out1 &
+	glow-trigger -j 1 -s sp6 c.json >out1 &
 	pid=$! &&
 	i=0 && while ! { [ -s long.c-1.pid ] && grep -q quick sp6/runs.jsonl 2>/dev/null; } && [ $i -lt 200 ]; do sleep 0.05; i=$((i + 1)); done &&
 	kill -9 $pid; wait $pid
