@@ -92,7 +92,20 @@ fuzz:
 	    clang $(CPPFLAGS) $(FUZZFLAGS) -fsanitize=fuzzer -o build/fuzz/$${n%.c} $$f build/fuzz/libglow.a $(LDLIBS) || exit 1; \
 	done
 
+# Every fuzz target for FUZZ_SECONDS each (CI's regression guard; the long
+# runs are done by hand, as above).  A crash fails the target.
+FUZZ_SECONDS ?= 15
+fuzz-smoke: fuzz
+	for f in t/fuzz/*.c; do n=$${f##*/}; n=$${n%.c}; \
+	    mkdir -p build/fuzz/corpus-$$n; \
+	    d=; [ -f t/fuzz/$$n.dict ] && d=-dict=t/fuzz/$$n.dict; \
+	    build/fuzz/$$n -max_total_time=$(FUZZ_SECONDS) $$d -print_final_stats=1 \
+	        -artifact_prefix=build/fuzz/$$n- build/fuzz/corpus-$$n 2>build/fuzz/$$n.log || \
+	        { tail -n 40 build/fuzz/$$n.log; exit 1; }; \
+	    echo "$$n: $$(sed -n "s/^stat::number_of_executed_units: *//p" build/fuzz/$$n.log) executions, no crash"; \
+	done
+
 clean:
 	rm -rf $(B)/bin $(B)/lib $(B)/t $(B)/libglow.a build/asan build/fuzz build/trash
 
-.PHONY: all demo check check-asan check-valgrind install lint-man deps clean fuzz
+.PHONY: fuzz-smoke all demo check check-asan check-valgrind install lint-man deps clean fuzz
