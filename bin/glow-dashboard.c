@@ -21,7 +21,6 @@
 #include "json.h"
 #include "provision.h"
 #include "roster.h"
-#include "secret.h"
 
 #define MAX_INPUT ((size_t)1 << 30)
 #define DEFAULT_TITLE "Cohort dashboard"
@@ -72,32 +71,22 @@ now_iso(struct ctx *c)
 	c->now_s = glow_prov_time(c->now);
 }
 
+/*
+ * The token: -t FILE, else the environment; none is fine.  "-" has always
+ * named a file here, not stdin: "./-" keeps it.
+ */
 static void
 read_token(struct ctx *c)
 {
-	static const char *const vars[] = { "GLOW_TOKEN", "GH_TOKEN", "GITHUB_TOKEN" };
-	struct glow_buf raw = GLOW_BUF_INIT;
-	enum glow_secret_err se;
-	const char *v;
-	size_t k;
+	enum glow_gh_token_err te;
+	const char *src;
 
-	if (c->tokenfile) {
-		if ((se = glow_secret_file(c->tokenfile, &raw, 0)) != GLOW_SECRET_OK)
-			glow_die(GLOW_EXIT_ERR, "cannot read token '%s': %s",
-			    c->tokenfile, glow_secret_strerror(se));
-		if (glow_gh_token_parse(raw.p, raw.len, &c->token) < 0)
-			glow_die(GLOW_EXIT_ERR, "cannot read token '%s': no token "
-			    "in it", c->tokenfile);
-		glow_buf_wipe(&raw);
-		return;
-	}
-	for (k = 0; k < sizeof vars / sizeof vars[0]; k++)
-		if ((v = getenv(vars[k])) && *v) {
-			if (glow_gh_token_parse(v, strlen(v), &c->token) < 0)
-				glow_die(GLOW_EXIT_ERR, "cannot read token '%s': "
-				    "not a token", vars[k]);
-			return;
-		}
+	te = glow_gh_token_load(c->tokenfile && !strcmp(c->tokenfile, "-") ?
+	    "./-" : c->tokenfile, &c->token, &src);
+	if (te != GLOW_GH_TOKEN_OK && te != GLOW_GH_TOKEN_UNSET)
+		glow_die(GLOW_EXIT_ERR, "cannot read token '%s': %s",
+		    c->tokenfile ? c->tokenfile : src,
+		    glow_gh_token_strerror(te, c->tokenfile != NULL));
 }
 
 static void

@@ -22,7 +22,6 @@
 #include "json.h"
 #include "progress.h"
 #include "roster.h"
-#include "secret.h"
 
 #define MAX_INPUT ((size_t)1 << 30)
 /*
@@ -437,32 +436,22 @@ pace_reads(struct fetch_ctx *f, double start)
 	glow_gh_sleep(due - (glow_gh_clock() - start));
 }
 
+/*
+ * The token: -t FILE, else the environment; none is fine.  "-" has always
+ * named a file here, not stdin (which may hold the roster): "./-" keeps it.
+ */
 static void
 read_token(const char *tokenfile, struct glow_buf *token)
 {
-	static const char *const vars[] = { "GLOW_TOKEN", "GH_TOKEN", "GITHUB_TOKEN" };
-	struct glow_buf raw = GLOW_BUF_INIT;
-	enum glow_secret_err se;
-	const char *v;
-	size_t k;
+	enum glow_gh_token_err te;
+	const char *src;
 
-	if (tokenfile) {
-		if ((se = glow_secret_file(tokenfile, &raw, 0)) != GLOW_SECRET_OK)
-			glow_die(GLOW_EXIT_ERR, "cannot read token '%s': %s",
-			    tokenfile, glow_secret_strerror(se));
-		if (glow_gh_token_parse(raw.p, raw.len, token) < 0)
-			glow_die(GLOW_EXIT_ERR, "cannot read token '%s': no token "
-			    "in it", tokenfile);
-		glow_buf_wipe(&raw);
-		return;
-	}
-	for (k = 0; k < sizeof vars / sizeof vars[0]; k++)
-		if ((v = getenv(vars[k])) && *v) {
-			if (glow_gh_token_parse(v, strlen(v), token) < 0)
-				glow_die(GLOW_EXIT_ERR, "cannot read token '%s': "
-				    "not a token", vars[k]);
-			return;
-		}
+	te = glow_gh_token_load(tokenfile && !strcmp(tokenfile, "-") ? "./-" :
+	    tokenfile, token, &src);
+	if (te != GLOW_GH_TOKEN_OK && te != GLOW_GH_TOKEN_UNSET)
+		glow_die(GLOW_EXIT_ERR, "cannot read token '%s': %s",
+		    tokenfile ? tokenfile : src,
+		    glow_gh_token_strerror(te, tokenfile != NULL));
 }
 
 /* The learning room of a provisioned (or healed) learner, or NULL. */

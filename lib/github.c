@@ -1465,6 +1465,24 @@ glow_gh_token_load(const char *file, struct glow_buf *token, const char **source
 	return GLOW_GH_TOKEN_UNSET;
 }
 
+const char *
+glow_gh_token_strerror(enum glow_gh_token_err e, int from_file)
+{
+	switch (e) {
+	case GLOW_GH_TOKEN_OK:
+		return "no error";
+	case GLOW_GH_TOKEN_UNSET:
+		return "not set";
+	case GLOW_GH_TOKEN_READ:
+		return strerror(errno);
+	default:
+		if (!from_file)
+			return "not a token";
+		return e == GLOW_GH_TOKEN_EMPTY ? "the secret is empty" :
+		    "no token in it";
+	}
+}
+
 void
 glow_gh_stats_format(const struct glow_gh_stats *s, int flags,
     struct glow_buf *out)

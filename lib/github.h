@@ -312,6 +312,13 @@ enum glow_gh_token_err {
 #define GLOW_GH_TOKEN_VARS "GLOW_TOKEN, GH_TOKEN or GITHUB_TOKEN"
 enum glow_gh_token_err glow_gh_token_load(const char *file,
     struct glow_buf *token, const char **source);
+/*
+ * The reason for a token that did not load, as a message puts it after
+ * "cannot read token 'SOURCE': ": strerror(errno) for GLOW_GH_TOKEN_READ;
+ * from a file (from_file set) "the secret is empty" or "no token in it";
+ * from a variable "not a token".
+ */
+const char *glow_gh_token_strerror(enum glow_gh_token_err e, int from_file);
 
 /*
  * Append the counters as a verbose program reports them at exit, one line

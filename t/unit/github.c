@@ -334,6 +334,17 @@ test_token_load(void)
 	saved = errno;
 	is_int(e, GLOW_GH_TOKEN_READ, "token load: a missing file cannot be read");
 	is_int(saved, ENOENT, "token load: errno tells why");
+	is_str(glow_gh_token_strerror(GLOW_GH_TOKEN_EMPTY, 1),
+	    "the secret is empty", "token reason: an empty file");
+	is_str(glow_gh_token_strerror(GLOW_GH_TOKEN_INVALID, 1),
+	    "no token in it", "token reason: a file without a token");
+	is_str(glow_gh_token_strerror(GLOW_GH_TOKEN_EMPTY, 0), "not a token",
+	    "token reason: a variable of white space");
+	is_str(glow_gh_token_strerror(GLOW_GH_TOKEN_INVALID, 0), "not a token",
+	    "token reason: a variable without a token");
+	errno = ENOENT;
+	is_str(glow_gh_token_strerror(GLOW_GH_TOKEN_READ, 1), strerror(ENOENT),
+	    "token reason: errno for a file that cannot be read");
 	unlink(file);
 	unlink(empty);
 	rmdir(dir);
