@@ -113,6 +113,19 @@ record_learner(struct glow_dash *d, const struct glow_json *doc, int obj)
 	return i;
 }
 
+/* Whether text holds nothing but white space: an empty log or snapshot. */
+static int
+blank(const char *text, size_t len)
+{
+	size_t k;
+
+	for (k = 0; k < len; k++)
+		if (text[k] != ' ' && text[k] != '\t' && text[k] != '\n' &&
+		    text[k] != '\r')
+			return 0;
+	return 1;
+}
+
 static int
 log_record(const struct glow_json *doc, int obj, void *arg)
 {
@@ -161,13 +174,7 @@ int
 glow_dash_read_log(struct glow_dash *d, const char *text, size_t len,
     struct glow_json_error *err)
 {
-	size_t k;
-
-	for (k = 0; k < len; k++)
-		if (text[k] != ' ' && text[k] != '\t' && text[k] != '\n' &&
-		    text[k] != '\r')
-			break;
-	if (k == len)
+	if (blank(text, len))
 		return 0;       /* an empty log */
 	return glow_plog_read(text, len, log_record, d, NULL, err);
 }
@@ -200,13 +207,7 @@ int
 glow_dash_read_snapshot(struct glow_dash *d, const char *text, size_t len,
     struct glow_json_error *err)
 {
-	size_t k;
-
-	for (k = 0; k < len; k++)
-		if (text[k] != ' ' && text[k] != '\t' && text[k] != '\n' &&
-		    text[k] != '\r')
-			break;
-	if (k == len)
+	if (blank(text, len))
 		return 0;
 	if (glow_plog_read(text, len, snap_record, d, NULL, err) < 0) {
 		if (err->reason && !strcmp(err->reason, "not a provisioning log"))
