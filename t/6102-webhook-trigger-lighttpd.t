@@ -11,30 +11,11 @@ command -v curl >/dev/null 2>&1 || skip_all 'curl not installed'
 command -v python3 >/dev/null 2>&1 || skip_all 'python3 not installed'
 command -v jq >/dev/null 2>&1 || skip_all 'jq not installed'
 
-port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+. "$T_DIR/lighttpd.sh"
+port=$(free_port)
 K='end to end secret'
 export K
-mkdir spool root &&
-(umask 077 && printf '%s\n' "$K" >secret) &&
-sed -e "s|^var.port .*|var.port = $port|" \
-    -e "s|^var.glow_bin .*|var.glow_bin = \"$GLOW_BIN\"|" \
-    -e "s|^var.secret_file .*|var.secret_file = \"$TRASH/secret\"|" \
-    -e "s|^var.spool .*|var.spool = \"$TRASH/spool\"|" \
-    -e "s|^var.root .*|var.root = \"$TRASH/root\"|" \
-    -e "s|^var.log .*|var.log = \"$TRASH/error.log\"|" \
-    "$GLOW_SRC/examples/lighttpd-webhook.conf" >lighttpd.conf ||
-	skip_all 'cannot write the configuration'
-lighttpd -tt -f lighttpd.conf >lint 2>&1 || { cat lint; skip_all 'lighttpd refuses the configuration'; }
-lighttpd -D -f lighttpd.conf >lighttpd.out 2>&1 &
-lpid=$!
-test_at_exit "kill $lpid 2>/dev/null; wait $lpid 2>/dev/null"
-url=http://127.0.0.1:$port/github/webhook
-i=0
-until curl -s -o /dev/null "$url/metrics"; do
-	i=$((i + 1))
-	[ $i -lt 50 ] || { cat lighttpd.out; skip_all 'lighttpd did not start'; }
-	sleep 0.1
-done
+lighttpd_webhook "$port"
 
 sign() {
 	python3 -c 'import hmac, hashlib, os, sys

@@ -11,23 +11,18 @@ command -v curl >/dev/null || skip_all 'curl is not installed'
 command -v jq >/dev/null || skip_all 'jq is not installed'
 command -v make >/dev/null || skip_all 'make is not installed'
 
-free_port() {
-	python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
-}
+. "$T_DIR/lighttpd.sh"
 
 # start RATE_MAX: the make serve configuration, served in the background.
 start() {
 	port=$(free_port) &&
 	make -s -C "$GLOW_SRC" serve-config SERVE_DIR="$TRASH/serve" SERVE_PORT="$port" \
 	    SERVE_BIN="$GLOW_BIN/glow-companion" SERVE_RATE_MAX="$1" >config.out 2>&1 &&
-	{ lighttpd -D -f "$TRASH/serve/lighttpd.conf" >lighttpd.out 2>&1 & echo $! >lighttpd.pid; } &&
-	i=0 && until curl -sf "http://127.0.0.1:$port/healthz" >/dev/null 2>&1; do
-		i=$((i + 1)); [ $i -lt 100 ] || return 1; sleep 0.1; done
+	lighttpd_start "$TRASH/serve/lighttpd.conf" "http://127.0.0.1:$port/healthz" &&
 	URL=http://127.0.0.1:$port
 }
 stop() {
-	[ -f lighttpd.pid ] && kill "$(cat lighttpd.pid)" 2>/dev/null
-	rm -f lighttpd.pid
+	lighttpd_stop
 	sleep 0.2
 }
 test_at_exit 'stop'

@@ -21,7 +21,8 @@ test_npm playwright-core axe-core ||
 ARTIFACTS=$GLOW_BUILD/artifacts
 mkdir -p "$ARTIFACTS"
 
-port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+. "$T_DIR/lighttpd.sh"
+port=$(free_port)
 URL=http://127.0.0.1:$port
 
 # A roster with two cohorts, learners in every status and state, and a
@@ -40,11 +41,9 @@ jq '.cohorts += [{"cohort_id": "autumn-2026", "label": "Autumn 2026 workshop"},
 test_expect_success 'the companion runs behind lighttpd (make serve-config)' '
 	make -s -C "$GLOW_SRC" serve-config SERVE_DIR="$TRASH/serve" SERVE_PORT="$port" \
 	    SERVE_BIN="$GLOW_BIN/glow-companion" SERVE_ROSTER="$TRASH/roster.json" SERVE_RATE_MAX=0 >config.out 2>&1 &&
-	{ lighttpd -D -f "$TRASH/serve/lighttpd.conf" >lighttpd.out 2>&1 & echo $! >"$TRASH/lighttpd.pid"; } &&
-	i=0 && until curl -sf "$URL/healthz" >/dev/null 2>&1; do
-		i=$((i + 1)); [ $i -lt 100 ] || exit 1; sleep 0.1; done
+	lighttpd_start "$TRASH/serve/lighttpd.conf" "$URL/healthz"
 '
-test_at_exit '[ -f "$TRASH/lighttpd.pid" ] && kill "$(cat "$TRASH/lighttpd.pid")" 2>/dev/null'
+test_at_exit lighttpd_stop
 
 rm -rf profile
 mkdir profile
