@@ -219,7 +219,9 @@ test_expect_success 'CSRF: missing, foreign or tampered token, or no session: 40
 	fresh && other=$CSRF && fresh &&
 	req POST /register "github_handle=erin&cohort_id=spring-2026&path=day1-day2" && status_is 403 &&
 	req POST /register "csrf=$other&github_handle=erin&cohort_id=spring-2026&path=day1-day2" && status_is 403 &&
-	req POST /register "csrf=${CSRF%?}0&github_handle=erin&cohort_id=spring-2026&path=day1-day2" && status_is 403 &&
+	# tampered: the last hex digit changed (to 1 if it was 0, else to 0)
+	case $CSRF in *0) t=1 ;; *) t=0 ;; esac &&
+	req POST /register "csrf=${CSRF%?}$t&github_handle=erin&cohort_id=spring-2026&path=day1-day2" && status_is 403 &&
 	good=$JAR && JAR= &&
 	req POST /register "csrf=$CSRF&github_handle=erin&cohort_id=spring-2026&path=day1-day2" && status_is 403 &&
 	JAR=$(printf %s "$good" | sed "s/\.a\./.f./") &&
