@@ -17,6 +17,9 @@ CFLAGS   ?= -O2 -g -Wall -Wextra -Wshadow -Wstrict-prototypes -Wno-unused-parame
 override CPPFLAGS += -Ilib -D_DEFAULT_SOURCE -D_GNU_SOURCE -DGLOW_VERSION='"$(VERSION)"' \
             -DJSMN_STATIC -DJSMN_STRICT -DJSMN_PARENT_LINKS
 LDLIBS   ?= -lcurl -lbearssl
+# A program's own libraries beside those: glow-webhook is also a FastCGI
+# responder (libfcgi) with a thread per connection it serves.
+glow-webhook_LIBS = -lfcgi -lpthread
 
 PROGS    = $(patsubst bin/%.c,$(B)/bin/%,$(wildcard bin/glow-*.c))
 SCRIPTS  = $(filter-out %.c,$(wildcard bin/glow-*))
@@ -36,7 +39,7 @@ $(B)/libglow.a: $(LIBOBJ)
 
 $(B)/bin/%: bin/%.c $(B)/libglow.a lib/*.h
 	@mkdir -p $(@D)
-	$(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $< $(B)/libglow.a $(LDLIBS)
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $< $(B)/libglow.a $($(*F)_LIBS) $(LDLIBS)
 
 # Shell programs are copied beside the compiled ones so tests find one bin.
 $(B)/bin/.scripts: $(SCRIPTS)

@@ -784,19 +784,6 @@ benchmark(long count, const char *path)
 	return GLOW_EXIT_OK;
 }
 
-static long
-num_arg(const char *s, long lo, long hi, int opt)
-{
-	char *end;
-	long v;
-
-	errno = 0;
-	v = strtol(s, &end, 10);
-	if (errno || end == s || *end || v < lo || v > hi)
-		glow_die(GLOW_EXIT_ERR, "bad -%c '%s': want %ld to %ld", opt, s, lo, hi);
-	return v;
-}
-
 int
 main(int argc, char *argv[])
 {
@@ -809,13 +796,13 @@ main(int argc, char *argv[])
 	while ((c = getopt(argc, argv, "ab:chi:j:k:m:s:t:vVwx")) != -1) {
 		switch (c) {
 		case 'a': prfiles.all = 1; break;
-		case 'b': bench = num_arg(optarg, 1, 100000000, c); break;
+		case 'b': bench = glow_optnum(optarg, 1, 100000000, c); break;
 		case 'c': check = 1; break;
 		case 'h': usage(stdout, GLOW_EXIT_OK); break;
-		case 'i': poll_ms = num_arg(optarg, 1, 3600000, c); break;
-		case 'j': max_jobs = (int)num_arg(optarg, 1, 1024, c); break;
-		case 'k': grace = num_arg(optarg, 0, 3600, c); break;
-		case 'm': max_attempts = (int)num_arg(optarg, 1, 100, c); break;
+		case 'i': poll_ms = glow_optnum(optarg, 1, 3600000, c); break;
+		case 'j': max_jobs = (int)glow_optnum(optarg, 1, 1024, c); break;
+		case 'k': grace = glow_optnum(optarg, 0, 3600, c); break;
+		case 'm': max_attempts = (int)glow_optnum(optarg, 1, 100, c); break;
 		case 's': spool = optarg; break;
 		case 't': tokfile = optarg; break;
 		case 'v': verbose = 1; break;

@@ -1,15 +1,21 @@
 /* SPDX-License-Identifier: ISC */
 /*
- * glow-webhook: receive one GitHub webhook delivery, as a CGI program or
- * from a raw HTTP request on stdin: verify its signature, drop it if seen
- * before, and spool its envelope (lib/webhook.h) for glow-trigger.  With
- * -e, make the same envelope inside GitHub Actions; with -m, print the
- * metrics.
+ * glow-webhook: receive GitHub webhook deliveries: verify each one's
+ * signature, drop it if seen before, and spool its envelope (lib/webhook.h)
+ * for glow-trigger.  One delivery per run as a CGI program or from a raw
+ * HTTP request on stdin; many, as a FastCGI responder, when the web server
+ * starts it with a listening socket on stdin.  With -e, make the same
+ * envelope inside GitHub Actions; with -m, print the metrics.
  */
+#include <sys/socket.h>
 #include <sys/stat.h>
 
 #include <errno.h>
+#include <fastcgi.h>
+#include <fcgiapp.h>
 #include <limits.h>
+#include <pthread.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -26,18 +32,31 @@
 #include "secret.h"
 #include "webhook.h"
 
-static int raw_mode, verbose;
+extern char **environ;
+
+static int raw_mode, verbose, threads = 16;
 static const char *spool, *state;
 static char seen_dir[PATH_MAX], counters[PATH_MAX], installs[PATH_MAX];
 static struct glow_buf secret_text = GLOW_BUF_INIT;
 static struct glow_webhook_secrets secrets;
 static const char *secret_problem;      /* why there is no secret */
 
+/*
+ * One exchange with the web server: CGI (or raw HTTP, -r) on stdin and
+ * stdout, or a FastCGI request.  The settings above are fixed before the
+ * first exchange; everything an exchange changes is its own, so FastCGI
+ * threads serve them side by side.
+ */
+struct exchange {
+	FCGX_Request *fcgi;     /* NULL: stdin and stdout */
+};
+
 static void
 usage(FILE *f, int status)
 {
 	fprintf(f,
-	    "usage: glow-webhook [-rv] [-d spool] [-S statedir] [-s secretfile]\n"
+	    "usage: glow-webhook [-rv] [-d spool] [-j threads] [-S statedir]\n"
+	    "                    [-s secretfile]\n"
 	    "       glow-webhook -e [-d spool]\n"
 	    "       glow-webhook -m [-d spool] [-S statedir]\n"
 	    "       glow-webhook -h | -V\n");
@@ -45,13 +64,13 @@ usage(FILE *f, int status)
 }
 
 /*
- * Answer the request: a CGI response (Status header) or a raw HTTP/1.1
- * one, text/plain, the body one line.  extra is one more header or NULL.
- * stdout is closed after it, so the server can finish the exchange while
- * this process tidies up.
+ * Answer the request: a CGI response (Status header; FastCGI's too) or a
+ * raw HTTP/1.1 one.  extra is one more header or NULL.  The exchange ends
+ * with it (stdout closed, the FastCGI request finished), so the server
+ * can answer while the program tidies up.
  */
 static int
-respond(int status, const char *extra, const char *ctype,
+respond(struct exchange *ex, int status, const char *extra, const char *ctype,
     const char *body, size_t n)
 {
 	struct glow_buf out = GLOW_BUF_INIT;
@@ -70,20 +89,28 @@ respond(int status, const char *extra, const char *ctype,
 		glow_buf_adds(&out, "Connection: close\r\n");
 	glow_buf_adds(&out, "\r\n");
 	glow_buf_add(&out, body, n);
-	if (!out.failed)
+	if (out.failed) {
+		/* Nothing is sent: the server answers an error of its own. */
+	} else if (ex->fcgi) {
+		FCGX_PutStr(out.p, (int)out.len, ex->fcgi->out);
+	} else {
 		glow_write_all(STDOUT_FILENO, out.p, out.len);
+	}
 	glow_buf_free(&out);
-	close(STDOUT_FILENO);
+	if (ex->fcgi)
+		FCGX_Finish_r(ex->fcgi);
+	else
+		close(STDOUT_FILENO);
 	return status < 300 ? GLOW_EXIT_OK : status < 500 ? GLOW_EXIT_NO :
 	    GLOW_EXIT_ERR;
 }
 
 static int
-reply(int status, const char *extra, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+reply(struct exchange *ex, int status, const char *extra, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
 
 static int
-reply(int status, const char *extra, const char *fmt, ...)
+reply(struct exchange *ex, int status, const char *extra, const char *fmt, ...)
 {
 	struct glow_buf b = GLOW_BUF_INIT;
 	va_list ap;
@@ -93,8 +120,8 @@ reply(int status, const char *extra, const char *fmt, ...)
 	glow_buf_vprintf(&b, fmt, ap);
 	va_end(ap);
 	glow_buf_addc(&b, '\n');
-	rc = respond(status, extra, "text/plain; charset=utf-8", b.p ? b.p : "",
-	    b.len);
+	rc = respond(ex, status, extra, "text/plain; charset=utf-8",
+	    b.p ? b.p : "", b.len);
 	glow_buf_free(&b);
 	return rc;
 }
@@ -120,8 +147,8 @@ count(const char *outcome)
 }
 
 static int
-reject(const char *delivery, int status, const char *reason,
-    const char *extra, const char *why)
+reject(struct exchange *ex, const char *delivery, int status,
+    const char *reason, const char *extra, const char *why)
 {
 	char name[64];
 
@@ -130,18 +157,18 @@ reject(const char *delivery, int status, const char *reason,
 	count(name);
 	glow_warn("delivery rejected '%s': %s", delivery &&
 	    glow_webhook_delivery_ok(delivery) ? delivery : "-", why);
-	return reply(status, extra, "%s", why);
+	return reply(ex, status, extra, "%s", why);
 }
 
 static int
-fail(const char *what, int status, const char *why)
+fail(struct exchange *ex, const char *what, int status, const char *why)
 {
 	char name[64];
 
 	snprintf(name, sizeof name, "glow_webhook_failed_total{reason=\"%s\"}",
 	    what);
 	count(name);
-	return reply(status, NULL, "%s", why);
+	return reply(ex, status, NULL, "%s", why);
 }
 
 /* The metrics in Prometheus's text format (version 0.0.4). */
@@ -157,16 +184,20 @@ metrics_text(struct glow_buf *out)
 	glow_buf_free(&in);
 }
 
-/* Read exactly want bytes from fd after the have already in b: 0, or -1. */
+/* Read exactly want bytes after the have already in b: 0, or -1. */
 static int
-read_body(int fd, struct glow_buf *b, size_t want)
+read_body(struct exchange *ex, struct glow_buf *b, size_t want)
 {
 	ssize_t n;
 
 	if (glow_buf_reserve(b, want - b->len + 1) < 0)
 		return -1;
 	while (b->len < want) {
-		n = read(fd, b->p + b->len, want - b->len);
+		if (ex->fcgi)
+			n = FCGX_GetStr(b->p + b->len, (int)(want - b->len),
+			    ex->fcgi->in);
+		else
+			n = read(STDIN_FILENO, b->p + b->len, want - b->len);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n <= 0)
@@ -240,7 +271,7 @@ read_head(struct glow_webhook_req *req, struct glow_buf *b)
 }
 
 static int
-handle(void)
+handle(struct exchange *ex)
 {
 	struct glow_webhook_req req;
 	struct glow_buf body = GLOW_BUF_INIT, form = GLOW_BUF_INIT,
@@ -260,44 +291,46 @@ handle(void)
 	clock_gettime(CLOCK_REALTIME, &ts);
 	if (raw_mode) {
 		if (read_head(&req, &body) < 0) {
-			rc = reject(NULL, 400, "malformed", NULL, req.bad);
+			rc = reject(ex, NULL, 400, "malformed", NULL, req.bad);
 			goto out;
 		}
 	} else {
-		glow_webhook_req_from_env(&req, getenv);
+		glow_webhook_req_from_env(&req,
+		    ex->fcgi ? ex->fcgi->envp : environ);
 	}
 	d = req.delivery;
 
 	if (strcmp(req.path, "/metrics") == 0) {
 		if (strcmp(req.method, "GET") != 0)
-			return reply(405, "Allow: GET", "use GET for /metrics");
+			return reply(ex, 405, "Allow: GET", "use GET for /metrics");
 		metrics_text(&body);
-		rc = respond(200, NULL, "text/plain; version=0.0.4; charset=utf-8",
+		rc = respond(ex, 200, NULL, "text/plain; version=0.0.4; charset=utf-8",
 		    body.p ? body.p : "", body.len);
 		goto out;
 	}
 	if (secret_problem) {
 		glow_warn("%s", secret_problem);
-		rc = fail("configuration", 503, "webhook not configured");
+		rc = fail(ex, "configuration", 503, "webhook not configured");
 		goto out;
 	}
 	if (glow_webhook_check(&req, &no) != 0) {
-		rc = reject(d, no.status, no.reason, no.extra, no.why);
+		rc = reject(ex, d, no.status, no.reason, no.extra, no.why);
 		goto out;
 	}
 	media = glow_webhook_media(req.content_type);
 	if (body.len > (size_t)req.content_length)
 		body.len = (size_t)req.content_length; /* no pipelining */
-	if (read_body(STDIN_FILENO, &body, (size_t)req.content_length) < 0) {
-		rc = body.failed ? fail("spool", 500, "out of memory") :
-		    reject(d, 400, "truncated", NULL,
+	if (read_body(ex, &body, (size_t)req.content_length) < 0) {
+		rc = body.failed ? fail(ex, "spool", 500, "out of memory") :
+		    reject(ex, d, 400, "truncated", NULL,
 		    "body shorter than Content-Length");
 		goto out;
 	}
 
 	/* The signature first: nothing of the body is parsed before. */
-	if (!glow_webhook_verify(req.signature, body.p, body.len, &secrets)) {
-		rc = reject(d, 401, "signature", NULL,
+	if (!glow_webhook_verify(req.signature, body.p, body.len, &secrets,
+	    hash)) {
+		rc = reject(ex, d, 401, "signature", NULL,
 		    "signature does not match");
 		goto out;
 	}
@@ -306,7 +339,7 @@ handle(void)
 	if (media == GLOW_WEBHOOK_FORM) {
 		rc = glow_form_payload(body.p, body.len, &form);
 		if (rc != 0) {
-			rc = reject(d, 400, "form", NULL, rc > 0 ?
+			rc = reject(ex, d, 400, "form", NULL, rc > 0 ?
 			    "no payload field in the form" : "bad form encoding");
 			goto out;
 		}
@@ -318,23 +351,22 @@ handle(void)
 
 		snprintf(why, sizeof why, "malformed JSON payload at byte %zu: %s",
 		    err.offset, err.reason);
-		rc = reject(d, 400, "json", NULL, why);
+		rc = reject(ex, d, 400, "json", NULL, why);
 		goto out;
 	}
 	if (glow_webhook_envelope(&env, req.event, d, req.hook_id[0] ?
 	    req.hook_id : NULL, ts.tv_sec, &doc) < 0) {
-		rc = reject(d, 400, "json", NULL,
+		rc = reject(ex, d, 400, "json", NULL,
 		    glow_json_type(&doc, 0) != GLOW_JSON_OBJECT ?
 		    "payload is not a JSON object" : "payload nested too deeply");
 		goto out;
 	}
 
-	/* The delivery ID is not signed: the body's hash catches replays. */
-	glow_sha256(body.p, body.len, hash);
+	/* The delivery ID is not signed: the body's HMAC catches replays. */
 	if (glow_webhook_seen(seen_dir, d, hash, ts.tv_sec, GLOW_WEBHOOK_EXPIRY,
 	    &seen) < 0) {
 		glow_warn("cannot mark delivery '%s' seen in '%s':", d, seen_dir);
-		rc = fail("spool", 500, "cannot record the delivery");
+		rc = fail(ex, "spool", 500, "cannot record the delivery");
 		goto out;
 	}
 	if (seen != GLOW_WEBHOOK_NEW) {
@@ -343,14 +375,14 @@ handle(void)
 			glow_warn("delivery dropped '%s': %s seen before", d,
 			    seen == GLOW_WEBHOOK_DUP_DELIVERY ? "delivery ID" :
 			    "body");
-		rc = reply(200, NULL, "duplicate %s", d);
+		rc = reply(ex, 200, NULL, "duplicate %s", d);
 		goto out;
 	}
 	if (glow_webhook_spool(spool, d, &ts, env.p, env.len, name,
 	    sizeof name) < 0) {
 		glow_warn("cannot spool delivery '%s' in '%s':", d, spool);
 		glow_webhook_unsee(seen_dir, d, hash);
-		rc = fail("spool", 500, "cannot spool the delivery");
+		rc = fail(ex, "spool", 500, "cannot spool the delivery");
 		goto out;
 	}
 	update_installations(req.event, &doc, ts.tv_sec);
@@ -358,7 +390,7 @@ handle(void)
 	if (verbose)
 		glow_warn("delivery accepted '%s': %s spooled as %s", d,
 		    req.event, name);
-	rc = reply(202, NULL, "%s %s", strcmp(req.event, "ping") == 0 ?
+	rc = reply(ex, 202, NULL, "%s %s", strcmp(req.event, "ping") == 0 ?
 	    "pong" : "accepted", d);
 	glow_webhook_prune(seen_dir, ts.tv_sec, GLOW_WEBHOOK_EXPIRY, 3600);
 out:
@@ -459,6 +491,79 @@ load_secrets(const char *file)
 		secret_problem = "too many webhook secrets (at most 8)";
 }
 
+/*
+ * FastCGI ----------------------------------------------------------------
+ *
+ * The web server starts the program with its listening socket on stdin
+ * (FCGI_LISTENSOCK_FILENO) and connects once per request.  threads
+ * workers take turns to accept (the library's own advice), so as many
+ * deliveries are verified and flushed to disk at once.  SIGTERM (what the
+ * server sends when it stops), SIGINT or SIGUSR1 stop the accepting; the
+ * requests in hand are answered first, so no delivery is cut off.
+ */
+static pthread_mutex_t accept_lock = PTHREAD_MUTEX_INITIALIZER;
+static volatile sig_atomic_t stopping;
+
+static void *
+worker(void *arg)
+{
+	FCGX_Request r;
+	struct exchange ex = { &r };
+	int rc;
+
+	(void)arg;
+	if (FCGX_InitRequest(&r, FCGI_LISTENSOCK_FILENO, 0) != 0)
+		return NULL;
+	for (;;) {
+		pthread_mutex_lock(&accept_lock);
+		rc = stopping ? -1 : FCGX_Accept_r(&r);
+		pthread_mutex_unlock(&accept_lock);
+		if (rc < 0)
+			break;
+		handle(&ex);
+		FCGX_Finish_r(&r);
+	}
+	FCGX_Free(&r, 1);
+	return NULL;
+}
+
+static int
+serve_fastcgi(void)
+{
+	pthread_t tid[256];
+	pthread_attr_t attr;
+	sigset_t set, old;
+	int i, n, sig;
+
+	/* The signals come to this thread alone, through sigwait. */
+	sigemptyset(&set);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGUSR1);
+	pthread_sigmask(SIG_BLOCK, &set, &old);
+	/* musl's default stack (128 KB) is small for nested JSON. */
+	pthread_attr_init(&attr);
+	pthread_attr_setstacksize(&attr, (size_t)1 << 20);
+	for (n = 0; n < threads; n++)
+		if ((errno = pthread_create(&tid[n], &attr, worker, NULL)) != 0) {
+			glow_warn("cannot start thread %d of %d:", n + 1,
+			    threads);
+			break;
+		}
+	pthread_attr_destroy(&attr);
+	if (n == 0)
+		return GLOW_EXIT_ERR;
+	while (sigwait(&set, &sig) != 0)
+		;
+	stopping = 1;
+	/* Wakes the worker waiting in accept(2): it fails with EINVAL. */
+	shutdown(FCGI_LISTENSOCK_FILENO, SHUT_RDWR);
+	for (i = 0; i < n; i++)
+		pthread_join(tid[i], NULL);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	return GLOW_EXIT_OK;
+}
+
 static void
 paths(void)
 {
@@ -492,7 +597,7 @@ main(int argc, char **argv)
 	int c, eflag = 0, mflag = 0, rc;
 
 	glow_progname = "glow-webhook";
-	while ((c = getopt(argc, argv, "d:ehmrS:s:vV")) != -1) {
+	while ((c = getopt(argc, argv, "d:ehj:mrS:s:vV")) != -1) {
 		switch (c) {
 		case 'd':
 			spool = optarg;
@@ -502,6 +607,9 @@ main(int argc, char **argv)
 			break;
 		case 'h':
 			usage(stdout, GLOW_EXIT_OK);
+			break;
+		case 'j':
+			threads = (int)glow_optnum(optarg, 1, 256, c);
 			break;
 		case 'm':
 			mflag = 1;
@@ -546,7 +654,13 @@ main(int argc, char **argv)
 	load_secrets(secret_file);
 	if (!spool && !secret_problem)
 		secret_problem = "no spool directory: set GLOW_SPOOL or give -d";
-	rc = handle();
+	if (!raw_mode && !FCGX_IsCGI()) {
+		rc = serve_fastcgi();
+	} else {
+		struct exchange ex = { NULL };
+
+		rc = handle(&ex);
+	}
 	glow_buf_wipe(&secret_text);
 	return rc;
 }

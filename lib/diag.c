@@ -26,11 +26,13 @@ vwarn(const char *fmt, va_list ap)
 	int saved = errno;
 	size_t n = strlen(fmt);
 
+	flockfile(stderr);
 	fprintf(stderr, "%s: ", glow_progname);
 	vfprintf(stderr, fmt, ap);
 	if (n && fmt[n - 1] == ':')
 		fprintf(stderr, " %s", strerror(saved));
 	fputc('\n', stderr);
+	funlockfile(stderr);
 }
 
 void
@@ -59,6 +61,20 @@ glow_trace(void *arg, const char *line)
 {
 	(void)arg;
 	fprintf(stderr, "%s: %s\n", glow_progname, line);
+}
+
+long
+glow_optnum(const char *s, long lo, long hi, int opt)
+{
+	char *end;
+	long v;
+
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (errno || end == s || *end || v < lo || v > hi)
+		glow_die(GLOW_EXIT_ERR, "bad -%c '%s': want %ld to %ld", opt, s,
+		    lo, hi);
+	return v;
 }
 
 void

@@ -7,7 +7,9 @@
  *     glow-NAME: what failed 'object': reason
  *
  * As in sbase's eprintf, a format ending in ':' gets ": strerror(errno)"
- * appended.  The exit-status table is documented in glow(7) and tested.
+ * appended.  A message is written whole, so the lines of threads (as in
+ * glow-webhook's FastCGI responder) never interleave.  The exit-status
+ * table is documented in glow(7) and tested.
  */
 #ifndef GLOW_DIAG_H
 #define GLOW_DIAG_H
@@ -31,6 +33,11 @@ void glow_die(int status, const char *fmt, ...)
  * a program's -v); arg is not used.
  */
 void glow_trace(void *arg, const char *line);
+/*
+ * The number s given to option -opt, from lo to hi; anything else dies
+ * with "bad -opt 's': want lo to hi".
+ */
+long glow_optnum(const char *s, long lo, long hi, int opt);
 /* Print "-V" output: "glow-NAME VERSION". */
 void glow_version(void);
 

@@ -249,45 +249,55 @@ glow_webhook_parse_head(struct glow_webhook_req *req, const char *buf,
 	}
 }
 
-static void
-env_field(struct glow_webhook_req *req, char *(*get)(const char *),
-    const char *var, const char *name)
+static const char *
+env_get(char *const *envp, const char *var)
 {
-	const char *v = get(var);
+	size_t n = strlen(var);
+
+	for (; envp && *envp; envp++)
+		if (strncmp(*envp, var, n) == 0 && (*envp)[n] == '=')
+			return *envp + n + 1;
+	return NULL;
+}
+
+static void
+env_field(struct glow_webhook_req *req, char *const *envp, const char *var,
+    const char *name)
+{
+	const char *v = env_get(envp, var);
 
 	if (v)
 		glow_webhook_req_header(req, name, strlen(name), v, strlen(v));
 }
 
 void
-glow_webhook_req_from_env(struct glow_webhook_req *req,
-    char *(*get)(const char *))
+glow_webhook_req_from_env(struct glow_webhook_req *req, char *const *envp)
 {
 	const char *v;
 
 	glow_webhook_req_init(req);
-	if ((v = get("REQUEST_METHOD")) && strlen(v) < sizeof req->method)
+	if ((v = env_get(envp, "REQUEST_METHOD")) && strlen(v) < sizeof req->method)
 		strcpy(req->method, v);
 	else if (v)
 		req->bad = "bad request method";
-	if ((v = get("PATH_INFO"))) {
+	if ((v = env_get(envp, "PATH_INFO"))) {
 		if (strlen(v) < sizeof req->path)
 			strcpy(req->path, v);
 		else
 			req->bad = "request path too long";
 	}
-	if ((v = get("CONTENT_LENGTH")) && *v)
+	if ((v = env_get(envp, "CONTENT_LENGTH")) && *v)
 		glow_webhook_req_header(req, "content-length", 14, v, strlen(v));
-	env_field(req, get, "CONTENT_TYPE", "content-type");
-	env_field(req, get, "HTTP_TRANSFER_ENCODING", "transfer-encoding");
-	env_field(req, get, "HTTP_X_GITHUB_EVENT", "x-github-event");
-	env_field(req, get, "HTTP_X_GITHUB_DELIVERY", "x-github-delivery");
-	env_field(req, get, "HTTP_X_HUB_SIGNATURE_256", "x-hub-signature-256");
-	env_field(req, get, "HTTP_X_HUB_SIGNATURE", "x-hub-signature");
-	env_field(req, get, "HTTP_X_GITHUB_HOOK_ID", "x-github-hook-id");
-	env_field(req, get, "HTTP_X_GITHUB_HOOK_INSTALLATION_TARGET_ID",
+	env_field(req, envp, "CONTENT_TYPE", "content-type");
+	env_field(req, envp, "HTTP_TRANSFER_ENCODING", "transfer-encoding");
+	env_field(req, envp, "HTTP_X_GITHUB_EVENT", "x-github-event");
+	env_field(req, envp, "HTTP_X_GITHUB_DELIVERY", "x-github-delivery");
+	env_field(req, envp, "HTTP_X_HUB_SIGNATURE_256", "x-hub-signature-256");
+	env_field(req, envp, "HTTP_X_HUB_SIGNATURE", "x-hub-signature");
+	env_field(req, envp, "HTTP_X_GITHUB_HOOK_ID", "x-github-hook-id");
+	env_field(req, envp, "HTTP_X_GITHUB_HOOK_INSTALLATION_TARGET_ID",
 	    "x-github-hook-installation-target-id");
-	env_field(req, get, "HTTP_X_GITHUB_HOOK_INSTALLATION_TARGET_TYPE",
+	env_field(req, envp, "HTTP_X_GITHUB_HOOK_INSTALLATION_TARGET_TYPE",
 	    "x-github-hook-installation-target-type");
 }
 
@@ -401,7 +411,7 @@ glow_webhook_secrets(struct glow_webhook_secrets *s, const char *text,
 
 int
 glow_webhook_verify(const char *header, const void *body, size_t n,
-    const struct glow_webhook_secrets *s)
+    const struct glow_webhook_secrets *s, unsigned char mac[32])
 {
 	unsigned char got[GLOW_SHA256_LEN], want[GLOW_SHA256_LEN];
 	int i, ok = 0;
@@ -416,6 +426,8 @@ glow_webhook_verify(const char *header, const void *body, size_t n,
 		ok |= glow_ct_equal(got, want, sizeof want);
 	}
 	glow_wipe(want, sizeof want);
+	if (ok)
+		memcpy(mac, got, sizeof got);
 	return ok;
 }
 

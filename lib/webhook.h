@@ -111,10 +111,11 @@ long glow_webhook_parse_head(struct glow_webhook_req *req, const char *buf,
 /*
  * Fill req from a CGI environment (RFC 3875): REQUEST_METHOD, PATH_INFO,
  * CONTENT_TYPE, CONTENT_LENGTH and the HTTP_X_GITHUB_* and
- * HTTP_X_HUB_SIGNATURE* variables, read through get (getenv).
+ * HTTP_X_HUB_SIGNATURE* variables of envp, NAME=VALUE strings ending
+ * with NULL (environ, or a FastCGI request's parameters).
  */
 void glow_webhook_req_from_env(struct glow_webhook_req *req,
-    char *(*get)(const char *));
+    char *const *envp);
 
 enum glow_webhook_media {
 	GLOW_WEBHOOK_OTHER = 0,
@@ -166,10 +167,13 @@ int glow_webhook_secrets(struct glow_webhook_secrets *s, const char *text,
  * Does header ("sha256=" and 64 hex digits, either case) carry the
  * HMAC-SHA256 of the n bytes at body under any of the secrets?  1 or 0.
  * Every secret is tried, whatever matched, and each comparison is constant
- * time, so the time taken tells nothing of the expected value.
+ * time, so the time taken tells nothing of the expected value.  On a
+ * match, mac is that HMAC: the body's fingerprint for glow_webhook_seen()
+ * (a replay carries the same signature, and nobody without the secret can
+ * make another for the same body), so a body is hashed once, not twice.
  */
 int glow_webhook_verify(const char *header, const void *body, size_t n,
-    const struct glow_webhook_secrets *s);
+    const struct glow_webhook_secrets *s, unsigned char mac[32]);
 
 /*
  * application/x-www-form-urlencoded (the WHATWG URL standard): decode
@@ -200,7 +204,7 @@ int glow_webhook_envelope(struct glow_buf *out, const char *event,
 
 /*
  * Deduplication in the directory seen (created if missing).  Marks the
- * delivery ID and the body hash as seen, atomically across processes
+ * delivery ID and the body's fingerprint (hash) as seen, atomically across processes
  * (O_CREAT|O_EXCL), and answers whether either had been seen within
  * expiry seconds before now.  A marker older than that is replaced under
  * seen/.lock.  If the delivery ID is new and the body is not, the ID stays

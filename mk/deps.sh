@@ -55,12 +55,14 @@ need binutils			ar			tool ar
 need libbearssl-dev		bearssl.h		header bearssl.h
 need libjsmn-dev		jsmn.h			header jsmn.h
 need libcurl4-openssl-dev	curl/curl.h		header curl/curl.h
+need libfcgi-dev		fcgiapp.h		header fcgiapp.h
 # Testing (make check, lint-man).
 need perl			prove			tool prove
 need jq				jq			tool jq
 need python3			python3			tool python3
 need openssl			openssl			tool openssl
 need mandoc			mandoc			tool mandoc
+need libfcgi-bin		cgi-fcgi		tool cgi-fcgi
 need ca-certificates		"CA bundle"		test -r /etc/ssl/certs/ca-certificates.crt
 # make static and its test.
 need musl-tools			musl-gcc		tool musl-gcc

@@ -2,12 +2,13 @@
 # SPDX-License-Identifier: ISC
 # mk/static.sh: fully static glow programs linked with musl.
 #
-#   sh mk/static.sh [all]       BearSSL + minimal libcurl, then the programs
-#   sh mk/static.sh deps        only BearSSL and libcurl
+#   sh mk/static.sh [all]       BearSSL, minimal libcurl and libfcgi, then
+#                               the programs
+#   sh mk/static.sh deps        only BearSSL, libcurl and libfcgi
 #   sh mk/static.sh curl-bench  static curl(1) tools, patched and unpatched
 #                               (for t/perf/static.sh)
 #
-# BearSSL and curl come from the distribution's own source packages,
+# BearSSL, curl and libfcgi come from the distribution's own source packages,
 # fetched with `apt-get source` through a private apt configuration under
 # $S/apt (the machine's apt configuration is only read, never changed): the
 # deb-src entries are derived from the machine's own deb822 sources.
@@ -71,10 +72,11 @@ apt_sources() {
 }
 
 fetch() {
-	if ls "$S"/src/bearssl_*.dsc "$S"/src/curl_*.dsc >/dev/null 2>&1; then
+	if ls "$S"/src/bearssl_*.dsc "$S"/src/curl_*.dsc \
+	    "$S"/src/libfcgi_*.dsc >/dev/null 2>&1; then
 		return
 	fi
-	say "fetching the bearssl and curl source packages (apt-get source)"
+	say "fetching the bearssl, curl and libfcgi source packages (apt-get source)"
 	A=$S/apt
 	mkdir -p "$A/sources.list.d" "$A/lists/partial" \
 	    "$A/cache/archives/partial" "$S/src"
@@ -91,7 +93,7 @@ fetch() {
 	# download never looks like a complete cache.
 	rm -rf "$S/src.tmp"
 	mkdir -p "$S/src.tmp"
-	(cd "$S/src.tmp" && apt-get "$@" source --download-only bearssl curl) \
+	(cd "$S/src.tmp" && apt-get "$@" source --download-only bearssl curl libfcgi) \
 	    >>"$A/update.log" 2>&1 ||
 		{ cat "$A/update.log" >&2; die "apt-get source failed"; }
 	mv "$S"/src.tmp/* "$S/src/"
@@ -189,6 +191,36 @@ libcurl() {
 	echo "$key" >"$SYS/.curl"
 }
 
+# libfcgi ------------------------------------------------------------------
+
+# Only the C library (fcgiapp.c and its os_unix.c), compiled directly: the
+# source package has no configure script, and the configuration the
+# distribution generated for Linux (libfcgi-dev's fcgi_config.h) holds
+# for musl too.
+libfcgi() {
+	key=$(printf '%s %s' "$(dsc libfcgi)" "$OPT" | cksum)
+	if [ -f "$SYS/lib/libfcgi.a" ] &&
+	   [ "$(cat "$SYS/.fcgi" 2>/dev/null)" = "$key" ]; then
+		return
+	fi
+	[ -r /usr/include/fcgi_config.h ] ||
+		die "/usr/include/fcgi_config.h not found (libfcgi-dev); run 'make deps'"
+	say "building libfcgi ($(basename "$(dsc libfcgi)" .dsc))"
+	W=$S/work/libfcgi
+	unpack libfcgi "$W"
+	cp /usr/include/fcgi_config.h "$W/include/"
+	(cd "$W/libfcgi" && for f in fcgiapp os_unix; do
+		musl-gcc $OPT -I../include -c -o $f.o $f.c || exit 1
+	done && ar rcs libfcgi.a fcgiapp.o os_unix.o) >"$W.log" 2>&1 ||
+		{ tail -n 30 "$W.log" >&2; die "libfcgi build failed (see $W.log)"; }
+	mkdir -p "$SYS/lib" "$SYS/include"
+	cp "$W/libfcgi/libfcgi.a" "$SYS/lib/"
+	for h in fastcgi.h fcgiapp.h fcgi_config.h; do
+		cp "$W/include/$h" "$SYS/include/"
+	done
+	echo "$key" >"$SYS/.fcgi"
+}
+
 # The curl(1) tool, linked fully static, patched ($1=1) or not ($1=0), for
 # the handshake benchmark.
 curl_tool() {
@@ -208,6 +240,7 @@ deps() {
 	fetch
 	bearssl
 	libcurl
+	libfcgi
 	# jsmn is a single header; musl-gcc must not see glibc's /usr/include.
 	[ -r /usr/include/jsmn.h ] ||
 		die "/usr/include/jsmn.h not found (libjsmn-dev); run 'make deps'"

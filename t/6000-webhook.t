@@ -293,7 +293,7 @@ test_expect_success 'the same body under another delivery ID is dropped too' '
 test_expect_success 'a marker older than 4 days has expired: the delivery is new again' '
 	body 1 &&
 	touch -d "5 days ago" "$GLOW_SPOOL/state/seen/d-d-0001" \
-	    "$GLOW_SPOOL/state/seen/h-$(python3 -c "import hashlib,sys;print(hashlib.sha256(open(sys.argv[1],\"rb\").read()).hexdigest())" body.json)" &&
+	    "$GLOW_SPOOL/state/seen/h-$(sign body.json)" &&
 	deliver body.json d-0001 && expect 202 0 &&
 	touch -d "3 days ago" "$GLOW_SPOOL/state/seen/d-d-0002" &&
 	body 2 && deliver body.json d-0002 && expect 200 0 duplicate

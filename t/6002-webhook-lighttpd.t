@@ -1,8 +1,10 @@
 #!/bin/sh
 # SPDX-License-Identifier: ISC
-# Through lighttpd on 127.0.0.1, configured by examples/lighttpd-webhook.conf:
-# signed deliveries end up spooled; redeliveries, bad signatures, wrong
-# methods and oversize bodies are refused; /metrics answers.
+# Through lighttpd on 127.0.0.1, configured by examples/lighttpd-webhook.conf
+# (glow-webhook as a FastCGI responder; t/6003 runs this script with
+# WEBHOOK_CONF=lighttpd-webhook-cgi.conf, the CGI program): signed
+# deliveries end up spooled; redeliveries, bad signatures, wrong methods and
+# oversize bodies are refused; /metrics answers.
 . "${0%/*}/lib.sh"
 
 command -v lighttpd >/dev/null 2>&1 || skip_all 'lighttpd not installed'
@@ -14,7 +16,8 @@ command -v jq >/dev/null 2>&1 || skip_all 'jq not installed'
 port=$(free_port)
 K='lighttpd secret'
 export K
-lighttpd_webhook "$port"
+conf=${WEBHOOK_CONF:-lighttpd-webhook.conf}
+lighttpd_webhook "$port" "$conf"
 
 sign() {
 	python3 -c 'import hmac, hashlib, os, sys
@@ -105,6 +108,23 @@ test_expect_success 'the secret is nowhere in the logs' '
 	! grep -F "$K" error.log lighttpd.out
 '
 
-# glow-trigger's part (envelopes triggered and moved to done/) follows here.
+# The FastCGI responder lighttpd started: found by its spool, as lighttpd
+# passed it in its environment.
+responders() {
+	for p in $(pgrep -f "$GLOW_BIN/glow-webhook"); do
+		tr '\0' '\n' <"/proc/$p/environ" 2>/dev/null |
+			grep -qx "GLOW_SPOOL=$TRASH/spool" && echo "$p"
+	done
+}
+
+if [ "$conf" = lighttpd-webhook.conf ]; then
+	test_expect_success 'one responder served it all; it stops with lighttpd' '
+		test "$(responders | wc -l)" = 1 &&
+		lighttpd_stop && i=0 &&
+		while [ -n "$(responders)" ]; do
+			i=$((i + 1)); [ $i -lt 50 ] || exit 1; sleep 0.1
+		done
+	'
+fi
 
 test_done

@@ -20,13 +20,15 @@
 #                           success status, 1 if it has not after TRIES
 #                           tries 0.1 s apart (default 100)
 #   lighttpd_stop           stop what lighttpd_start started, if anything
-#   lighttpd_webhook PORT   examples/lighttpd-webhook.conf on PORT, with the
-#                           secret $K: spool/, root/, secret, lighttpd.conf
-#                           in the trash directory, checked and started
-#                           (stopped at exit), url set to the webhook's;
-#                           top level only: it skips the script when
-#                           lighttpd refuses the configuration or does not
-#                           start
+#   lighttpd_webhook PORT [CONF]
+#                           examples/CONF (default lighttpd-webhook.conf,
+#                           the FastCGI one) on PORT, with the secret $K:
+#                           spool/, root/, secret, lighttpd.conf and the
+#                           FastCGI socket in the trash directory, checked
+#                           and started (stopped at exit), url set to the
+#                           webhook's; top level only: it skips the script
+#                           when lighttpd refuses the configuration or does
+#                           not start
 
 free_port() {
 	python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
@@ -54,7 +56,8 @@ lighttpd_webhook() {
 	    -e "s|^var.spool .*|var.spool = \"$TRASH/spool\"|" \
 	    -e "s|^var.root .*|var.root = \"$TRASH/root\"|" \
 	    -e "s|^var.log .*|var.log = \"$TRASH/error.log\"|" \
-	    "$GLOW_SRC/examples/lighttpd-webhook.conf" >lighttpd.conf ||
+	    -e "s|^var.socket .*|var.socket = \"$TRASH/fcgi.socket\"|" \
+	    "$GLOW_SRC/examples/${2:-lighttpd-webhook.conf}" >lighttpd.conf ||
 		skip_all 'cannot write the configuration'
 	lighttpd -tt -f lighttpd.conf >lint 2>&1 || { cat lint; skip_all 'lighttpd refuses the configuration'; }
 	url=http://127.0.0.1:$1/github/webhook

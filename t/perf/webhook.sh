@@ -1,13 +1,14 @@
 #!/bin/sh
 # SPDX-License-Identifier: ISC
 # Signed 25 KB webhook deliveries over HTTP on 127.0.0.1, driven by wrk:
-# glow-webhook as a CGI program behind lighttpd (verified, deduplicated and
-# durably spooled: fdatasync of the envelope and fsync of spool/new before
-# the answer), side by side in the same run with adnanh/webhook (Debian
-# package webhook) verifying the same X-Hub-Signature-256 (trigger rule
-# payload-hmac-sha256) and running a no-op command (/bin/true).  Prints the
-# medians of the runs: requests per second and p99 latency.  A benchmark,
-# not a test: it never fails on a slow machine.
+# glow-webhook behind lighttpd, as a FastCGI responder and as a CGI program
+# (verified, deduplicated and durably spooled: fdatasync of the envelope
+# and fsync of spool/new before the answer), side by side in the same run
+# with adnanh/webhook (Debian package webhook) verifying the same
+# X-Hub-Signature-256 (trigger rule payload-hmac-sha256) and running a
+# no-op command (/bin/true).  Prints the medians of the runs: requests per
+# second and p99 latency.  A benchmark, not a test: it never fails on a
+# slow machine.
 #
 #   sh t/perf/webhook.sh [RUNS [SECONDS [CONNECTIONS]]]   (3, 10, 16)
 #
@@ -30,6 +31,7 @@ conns=${3:-16}
 src=$(cd "${0%/*}/../.." && pwd)
 # The static build when there is one (make static): a CGI program is
 # started for every request, and a static one starts in about half the time.
+# The FastCGI responder is started once.
 if [ -z "${GLOW_BIN:-}" ]; then
 	GLOW_BIN=$src/build/bin
 	[ -x "$src/build/static/bin/glow-webhook" ] && GLOW_BIN=$src/build/static/bin
@@ -59,8 +61,8 @@ freeport() {
 	python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
 }
 
-# lighttpd + glow-webhook, from the example configuration.
-start_glow() { # NAME SPOOLDIR
+# lighttpd + glow-webhook, from an example configuration.
+start_glow() { # NAME SPOOLDIR CONF
 	port=$(freeport)
 	mkdir -p "$2" root
 	sed -e "s|^var.port .*|var.port = $port|" \
@@ -69,7 +71,8 @@ start_glow() { # NAME SPOOLDIR
 	    -e "s|^var.spool .*|var.spool = \"$2\"|" \
 	    -e "s|^var.root .*|var.root = \"$tmp/root\"|" \
 	    -e "s|^var.log .*|var.log = \"$tmp/$1.log\"|" \
-	    "$src/examples/lighttpd-webhook.conf" >"$1.conf"
+	    -e "s|^var.socket .*|var.socket = \"$tmp/$1.socket\"|" \
+	    "$src/examples/$3" >"$1.conf"
 	lighttpd -D -f "$1.conf" >>"$1.log" 2>&1 &
 	pids="$pids $!"
 	eval "url_$1=http://127.0.0.1:$port/github/webhook"
@@ -230,12 +233,13 @@ function request()
 end
 EOF
 
-start_glow glow "$tmp/spool"
+start_glow glow "$tmp/spool" lighttpd-webhook.conf
+start_glow glowcgi "$tmp/spoolcgi" lighttpd-webhook-cgi.conf
 start_webhook webhook false
 start_webhook webhooksync true
-names="glow webhook webhooksync"
+names="glow glowcgi webhook webhooksync"
 if [ -d /dev/shm ] && shm=$(mktemp -d /dev/shm/glow-perf.XXXXXX); then
-	start_glow glowshm "$shm/spool"
+	start_glow glowshm "$shm/spool" lighttpd-webhook.conf
 	names="$names glowshm"
 	trap 'cleanup; rm -rf "$shm"' EXIT
 fi
@@ -287,8 +291,9 @@ dups=$(awk '{ s += $6 } END { print s }' res.glow)
 median() { sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
 label() {
 	case $1 in
-	glow) echo "glow-webhook (lighttpd CGI, fsync'd spool)" ;;
-	glowshm) echo "glow-webhook (spool on /dev/shm)" ;;
+	glow) echo "glow-webhook (lighttpd FastCGI, fsync'd spool)" ;;
+	glowcgi) echo "glow-webhook (lighttpd CGI, fsync'd spool)" ;;
+	glowshm) echo "glow-webhook (FastCGI, spool on /dev/shm)" ;;
 	webhook) echo "adnanh/webhook $(webhook -version 2>/dev/null | awk '{print $3}') (async command)" ;;
 	webhooksync) echo "adnanh/webhook (sync command)" ;;
 	esac

@@ -21,16 +21,27 @@ test_verify(void)
 	const char *text = "It's a Secret to Everybody";
 	const char *two = "  old \r\n\n It's a Secret to Everybody\n";
 	struct glow_webhook_secrets s;
+	unsigned char mac[32], want[32];
 
 	is_int(glow_webhook_secrets(&s, text, strlen(text)), 1, "one secret");
-	ok(glow_webhook_verify(vec, "Hello, World!", 13, &s), "GitHub's test vector");
-	ok(!glow_webhook_verify(vec, "Hello, World?", 13, &s), "another body fails");
-	ok(!glow_webhook_verify(vec + 1, "Hello, World!", 13, &s), "no sha256= prefix fails");
-	ok(!glow_webhook_verify("sha256=757107ea", "Hello, World!", 13, &s), "short fails");
-	ok(!glow_webhook_verify(NULL, "Hello, World!", 13, &s), "none fails");
+	memset(mac, 0, sizeof mac);
+	ok(glow_webhook_verify(vec, "Hello, World!", 13, &s, mac),
+	    "GitHub's test vector");
+	glow_hmac_sha256(text, strlen(text), "Hello, World!", 13, want);
+	is_mem(mac, 32, want, 32, "a match gives the body's HMAC, its fingerprint");
+	ok(!glow_webhook_verify(vec, "Hello, World?", 13, &s, mac),
+	    "another body fails");
+	ok(!glow_webhook_verify(vec + 1, "Hello, World!", 13, &s, mac),
+	    "no sha256= prefix fails");
+	ok(!glow_webhook_verify("sha256=757107ea", "Hello, World!", 13, &s, mac),
+	    "short fails");
+	ok(!glow_webhook_verify(NULL, "Hello, World!", 13, &s, mac), "none fails");
 	is_int(glow_webhook_secrets(&s, two, strlen(two)), 2, "two secrets, trimmed");
 	is_mem(s.p[0], s.len[0], "old", 3, "first secret");
-	ok(glow_webhook_verify(vec, "Hello, World!", 13, &s), "the second secret verifies");
+	memset(mac, 0, sizeof mac);
+	ok(glow_webhook_verify(vec, "Hello, World!", 13, &s, mac),
+	    "the second secret verifies");
+	is_mem(mac, 32, want, 32, "its HMAC is the fingerprint");
 	is_int(glow_webhook_secrets(&s, "a\nb\nc\nd\ne\nf\ng\nh\ni", 17), -1,
 	    "nine secrets are too many");
 	is_int(glow_webhook_secrets(&s, " \n\n", 3), 0, "blank is none");
@@ -75,19 +86,10 @@ test_head(void)
 	BAD("POST nopath HTTP/1.1\r\n\r\n", "target not a path");
 }
 
-static char *
-fake_env(const char *name)
-{
-	static char cl[] = "12", ev[] = "issues", m[] = "POST";
-
-	if (strcmp(name, "CONTENT_LENGTH") == 0)
-		return cl;
-	if (strcmp(name, "HTTP_X_GITHUB_EVENT") == 0)
-		return ev;
-	if (strcmp(name, "REQUEST_METHOD") == 0)
-		return m;
-	return NULL;
-}
+static char *const fake_env[] = {
+	"CONTENT_LENGTH=12", "HTTP_X_GITHUB_EVENT_X=no", "HTTP_X_GITHUB_EVENT=issues",
+	"REQUEST_METHOD=POST", "HTTP_X_GITHUB_DELIVERY", NULL
+};
 
 static void
 test_env_media(void)
