@@ -276,7 +276,8 @@ glow_webhook_req_from_env(struct glow_webhook_req *req, char *const *envp)
 	const char *v;
 
 	glow_webhook_req_init(req);
-	if ((v = env_get(envp, "REQUEST_METHOD")) && strlen(v) < sizeof req->method)
+	v = env_get(envp, "REQUEST_METHOD");
+	if (v && strlen(v) < sizeof req->method)
 		strcpy(req->method, v);
 	else if (v)
 		req->bad = "bad request method";

@@ -29,13 +29,13 @@ runs=${1:-3}
 secs=${2:-10}
 conns=${3:-16}
 src=$(cd "${0%/*}/../.." && pwd)
-# The static build when there is one (make static): a CGI program is
-# started for every request, and a static one starts in about half the time.
-# The FastCGI responder is started once.
-if [ -z "${GLOW_BIN:-}" ]; then
-	GLOW_BIN=$src/build/bin
-	[ -x "$src/build/static/bin/glow-webhook" ] && GLOW_BIN=$src/build/static/bin
-fi
+# GLOW_BIN (default build/bin) is measured as a FastCGI responder and as a
+# CGI program; the static build too, when there is one (make static), or
+# STATIC_BIN.  A CGI program is started for every request, and a static one
+# starts in about half the time.
+GLOW_BIN=${GLOW_BIN:-$src/build/bin}
+STATIC_BIN=${STATIC_BIN:-$src/build/static/bin}
+[ -x "$STATIC_BIN/glow-webhook" ] || STATIC_BIN=
 
 for c in wrk lighttpd webhook curl; do
 	command -v $c >/dev/null 2>&1 ||
@@ -62,11 +62,11 @@ freeport() {
 }
 
 # lighttpd + glow-webhook, from an example configuration.
-start_glow() { # NAME SPOOLDIR CONF
+start_glow() { # NAME SPOOLDIR CONF BIN
 	port=$(freeport)
 	mkdir -p "$2" root
 	sed -e "s|^var.port .*|var.port = $port|" \
-	    -e "s|^var.glow_bin .*|var.glow_bin = \"$GLOW_BIN\"|" \
+	    -e "s|^var.glow_bin .*|var.glow_bin = \"$4\"|" \
 	    -e "s|^var.secret_file .*|var.secret_file = \"$tmp/secret\"|" \
 	    -e "s|^var.spool .*|var.spool = \"$2\"|" \
 	    -e "s|^var.root .*|var.root = \"$tmp/root\"|" \
@@ -233,13 +233,20 @@ function request()
 end
 EOF
 
-start_glow glow "$tmp/spool" lighttpd-webhook.conf
-start_glow glowcgi "$tmp/spoolcgi" lighttpd-webhook-cgi.conf
+start_glow glow "$tmp/spool" lighttpd-webhook.conf "$GLOW_BIN"
+names=glow
+if [ -n "$STATIC_BIN" ]; then
+	start_glow glowstatic "$tmp/spoolstatic" lighttpd-webhook.conf "$STATIC_BIN"
+	start_glow glowcgistatic "$tmp/spoolcgistatic" lighttpd-webhook-cgi.conf \
+	    "$STATIC_BIN"
+	names="$names glowstatic glowcgistatic"
+fi
+start_glow glowcgi "$tmp/spoolcgi" lighttpd-webhook-cgi.conf "$GLOW_BIN"
 start_webhook webhook false
 start_webhook webhooksync true
-names="glow glowcgi webhook webhooksync"
+names="$names glowcgi webhook webhooksync"
 if [ -d /dev/shm ] && shm=$(mktemp -d /dev/shm/glow-perf.XXXXXX); then
-	start_glow glowshm "$shm/spool" lighttpd-webhook.conf
+	start_glow glowshm "$shm/spool" lighttpd-webhook.conf "$GLOW_BIN"
 	names="$names glowshm"
 	trap 'cleanup; rm -rf "$shm"' EXIT
 fi
@@ -276,6 +283,8 @@ measure() {
 before=$(ls "$tmp/spool/new" | wc -l)
 echo "# $(nproc) CPUs; wrk -t2 -c$conns -d${secs}s; 25,6xx-byte signed deliveries, each distinct"
 echo "# glow-webhook: $GLOW_BIN/glow-webhook ($(file -b "$GLOW_BIN/glow-webhook" 2>/dev/null | cut -d, -f1-5))"
+[ -n "$STATIC_BIN" ] &&
+	echo "# static: $STATIC_BIN/glow-webhook ($(file -b "$STATIC_BIN/glow-webhook" 2>/dev/null | cut -d, -f1-5))"
 for r in $(seq 1 "$runs"); do
 	for n in $names; do
 		measure "$n" "$r"
@@ -292,6 +301,8 @@ median() { sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
 label() {
 	case $1 in
 	glow) echo "glow-webhook (lighttpd FastCGI, fsync'd spool)" ;;
+	glowstatic) echo "glow-webhook static (FastCGI, fsync'd spool)" ;;
+	glowcgistatic) echo "glow-webhook static (CGI, fsync'd spool)" ;;
 	glowcgi) echo "glow-webhook (lighttpd CGI, fsync'd spool)" ;;
 	glowshm) echo "glow-webhook (FastCGI, spool on /dev/shm)" ;;
 	webhook) echo "adnanh/webhook $(webhook -version 2>/dev/null | awk '{print $3}') (async command)" ;;
