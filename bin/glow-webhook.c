@@ -7,7 +7,6 @@
  * starts it with a listening socket on stdin.  With -e, make the same
  * envelope inside GitHub Actions; with -m, print the metrics.
  */
-#include <sys/socket.h>
 #include <sys/stat.h>
 
 #include <errno.h>
@@ -526,12 +525,34 @@ load_secrets(const char *file)
  * The web server starts the program with its listening socket on stdin
  * (FCGI_LISTENSOCK_FILENO) and connects once per request.  threads
  * workers take turns to accept (the library's own advice), so as many
- * deliveries are verified and flushed to disk at once.  SIGTERM (what the
- * server sends when it stops), SIGINT or SIGUSR1 stop the accepting; the
- * requests in hand are answered first, so no delivery is cut off.
+ * deliveries are verified and flushed to disk at once.
+ *
+ * SIGTERM (what the server sends when it stops), SIGINT or SIGUSR1 stop
+ * it; the requests in hand are answered first, so no delivery is cut off.
+ * The socket may be shared with other processes (spawn-fcgi -F), so it is
+ * left as it is: the worker waiting in accept(2) is woken by SIGUSR2
+ * instead, and libfcgi, told of the shutdown, gives up on EINTR.
  */
 static pthread_mutex_t accept_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_mutex_t state_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_t acceptor;      /* the worker in FCGX_Accept_r, if ... */
+static int accepting, live;     /* ... accepting; the workers running */
 static volatile sig_atomic_t stopping;
+
+static void
+wake(int sig)
+{
+	(void)sig;              /* only to interrupt accept(2) */
+}
+
+static void
+set_accepting(int on)
+{
+	pthread_mutex_lock(&state_lock);
+	acceptor = pthread_self();
+	accepting = on;
+	pthread_mutex_unlock(&state_lock);
+}
 
 static void *
 worker(void *arg)
@@ -542,10 +563,15 @@ worker(void *arg)
 
 	(void)arg;
 	if (FCGX_InitRequest(&r, FCGI_LISTENSOCK_FILENO, 0) != 0)
-		return NULL;
+		goto out;
 	for (;;) {
 		pthread_mutex_lock(&accept_lock);
-		rc = stopping ? -1 : FCGX_Accept_r(&r);
+		rc = -1;
+		if (!stopping) {
+			set_accepting(1);
+			rc = FCGX_Accept_r(&r);
+			set_accepting(0);
+		}
 		pthread_mutex_unlock(&accept_lock);
 		if (rc < 0)
 			break;
@@ -553,44 +579,69 @@ worker(void *arg)
 		FCGX_Finish_r(&r);
 	}
 	FCGX_Free(&r, 1);
+out:
 	exchange_free(&ex);
+	pthread_mutex_lock(&state_lock);
+	live--;
+	pthread_mutex_unlock(&state_lock);
 	return NULL;
 }
 
 static int
 serve_fastcgi(void)
 {
+	struct sigaction sa;
+	struct timespec tick = { 0, 10 * 1000 * 1000 };
 	pthread_t tid[256];
 	pthread_attr_t attr;
-	sigset_t set, old;
-	int i, n, sig;
+	sigset_t set;
+	int i, n, sig, more;
 
-	/* The signals come to this thread alone, through sigwait. */
+	/* The stop signals come to this thread alone, through sigwait. */
 	sigemptyset(&set);
 	sigaddset(&set, SIGTERM);
 	sigaddset(&set, SIGINT);
 	sigaddset(&set, SIGUSR1);
-	pthread_sigmask(SIG_BLOCK, &set, &old);
+	pthread_sigmask(SIG_BLOCK, &set, NULL);
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = wake;   /* no SA_RESTART: accept(2) fails EINTR */
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGUSR2, &sa, NULL);
 	/* musl's default stack (128 KB) is small for nested JSON. */
 	pthread_attr_init(&attr);
 	pthread_attr_setstacksize(&attr, (size_t)1 << 20);
-	for (n = 0; n < threads; n++)
+	for (n = 0; n < threads; n++) {
+		pthread_mutex_lock(&state_lock);
+		live++;
+		pthread_mutex_unlock(&state_lock);
 		if ((errno = pthread_create(&tid[n], &attr, worker, NULL)) != 0) {
 			glow_warn("cannot start thread %d of %d:", n + 1,
 			    threads);
+			pthread_mutex_lock(&state_lock);
+			live--;
+			pthread_mutex_unlock(&state_lock);
 			break;
 		}
+	}
 	pthread_attr_destroy(&attr);
 	if (n == 0)
 		return GLOW_EXIT_ERR;
 	while (sigwait(&set, &sig) != 0)
 		;
 	stopping = 1;
-	/* Wakes the worker waiting in accept(2): it fails with EINVAL. */
-	shutdown(FCGI_LISTENSOCK_FILENO, SHUT_RDWR);
+	FCGX_ShutdownPending();
+	/* Until every worker is out: one may be just entering accept(2). */
+	do {
+		pthread_mutex_lock(&state_lock);
+		if (accepting)
+			pthread_kill(acceptor, SIGUSR2);
+		more = live > 0;
+		pthread_mutex_unlock(&state_lock);
+		if (more)
+			nanosleep(&tick, NULL);
+	} while (more);
 	for (i = 0; i < n; i++)
 		pthread_join(tid[i], NULL);
-	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	return GLOW_EXIT_OK;
 }
 

@@ -161,6 +161,39 @@ test_expect_success 'SIGTERM answers the delivery in hand, then exits 0' '
 	! kill -0 "$pid" 2>/dev/null
 '
 
+# exited PID: its exit status, from the second line on of pair.
+exited() { awk -v p="$1" 'NR > 1 && $1 == p { print $2 }' pair; }
+
+test_expect_success 'two responders on one socket: stopping one leaves the other' '
+	rm -f "$sock" &&
+	python3 -c "import os, socket, sys
+s = socket.socket(socket.AF_UNIX)
+s.bind(sys.argv[1])
+s.listen(64)
+pids = []
+for i in range(2):
+    pid = os.fork()
+    if pid == 0:
+        os.dup2(s.fileno(), 0)
+        os.execvp(sys.argv[2], sys.argv[2:])
+    pids.append(pid)
+s.close()
+print(*pids, flush=True)
+for p in pids:
+    print(p, os.waitstatus_to_exitcode(os.waitpid(p, 0)[1]), flush=True)
+" "$sock" glow-webhook -j 2 >pair 2>>"$TRASH/fcgi.err" &
+	i=0 && until [ -s pair ]; do i=$((i + 1)); [ $i -lt 100 ] || exit 1; sleep 0.1; done &&
+	read -r one two <pair && sleep 0.5 && kill "$one" &&
+	i=0 && until [ -n "$(exited "$one")" ]; do
+		i=$((i + 1)); [ $i -lt 100 ] || exit 1; sleep 0.1
+	done &&
+	test "$(exited "$one")" = 0 &&
+	body 600 && request body.json pair-1 && test "$(status)" = 202 &&
+	body 601 && request body.json pair-2 && test "$(status)" = 202 &&
+	kill "$two" && wait &&
+	test "$(exited "$two")" = 0
+'
+
 test_expect_success 'without a secret every request is 503, and it keeps serving' '
 	GLOW_WEBHOOK_SECRET= start &&
 	body 9 && request body.json fc-9 && test "$(status)" = 503 &&
