@@ -50,7 +50,8 @@ os.execvp(sys.argv[2], sys.argv[2:])' "$sock" glow-webhook "$@" \
 
 stop() {
 	[ -f "$TRASH/pid" ] || return 0
-	kill "$(cat "$TRASH/pid")" 2>/dev/null
+	# shellcheck disable=SC2046
+	kill $(cat "$TRASH/pid") 2>/dev/null
 	rm -f "$TRASH/pid"
 }
 test_at_exit stop
@@ -183,14 +184,15 @@ for p in pids:
     print(p, os.waitstatus_to_exitcode(os.waitpid(p, 0)[1]), flush=True)
 " "$sock" glow-webhook -j 2 >pair 2>>"$TRASH/fcgi.err" &
 	i=0 && until [ -s pair ]; do i=$((i + 1)); [ $i -lt 100 ] || exit 1; sleep 0.1; done &&
-	read -r one two <pair && sleep 0.5 && kill "$one" &&
+	read -r one two <pair && echo "$one $two" >"$TRASH/pid" &&
+	sleep 0.5 && kill "$one" &&
 	i=0 && until [ -n "$(exited "$one")" ]; do
 		i=$((i + 1)); [ $i -lt 100 ] || exit 1; sleep 0.1
 	done &&
 	test "$(exited "$one")" = 0 &&
 	body 600 && request body.json pair-1 && test "$(status)" = 202 &&
 	body 601 && request body.json pair-2 && test "$(status)" = 202 &&
-	kill "$two" && wait &&
+	kill "$two" && wait && rm -f "$TRASH/pid" &&
 	test "$(exited "$two")" = 0
 '
 
