@@ -265,9 +265,13 @@ for n in $names; do
 done
 
 # measure NAME RUN: one wrk run; "rps p99ms non2xx requests" into res.NAME.
+# The disk is flushed first: a run writes about a gigabyte, and the next
+# contender must not pay for its writeback.
 measure() {
 	eval "u=\$url_$1"
 	sed "s/RUN or \"x\"/\"$1r$2\"/g" sign.lua >run.lua
+	sync
+	sleep 1
 	wrk -t2 -c"$conns" -d"${secs}s" --latency -s run.lua "$u" >"wrk.$1.$2" 2>&1
 	awk -v n="$1" '
 	    /Requests\/sec:/ { rps = $2 }
