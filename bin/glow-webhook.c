@@ -532,12 +532,16 @@ load_secrets(const char *file)
  * The socket may be shared with other processes (spawn-fcgi -F), so it is
  * left as it is: the worker waiting in accept(2) is woken by SIGUSR2
  * instead, and libfcgi, told of the shutdown, gives up on EINTR.
+ *
+ * accept(2) failing for want of descriptors or memory is waited out; on a
+ * socket that cannot accept at all the program stops with status 2, so
+ * that the server starts it again rather than talk to a deaf process.
  */
 static pthread_mutex_t accept_lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_mutex_t state_lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_t acceptor;      /* the worker in FCGX_Accept_r, if ... */
 static int accepting, live;     /* ... accepting; the workers running */
-static volatile sig_atomic_t stopping;
+static volatile sig_atomic_t stopping, broken;
 
 static void
 wake(int sig)
@@ -554,11 +558,37 @@ set_accepting(int on)
 	pthread_mutex_unlock(&state_lock);
 }
 
+/* After accept failed with -rc: 1 to try again, 0 to stop. */
+static int
+accept_failed(int rc, unsigned long *failures)
+{
+	struct timespec pause = { 0, 100 * 1000 * 1000 };
+	int e = rc < 0 && rc > -4096 ? -rc : 0;
+
+	errno = e;
+	if (e == EMFILE || e == ENFILE || e == ENOBUFS || e == ENOMEM) {
+		if ((*failures)++ % 100 == 0)
+			glow_warn("cannot accept a connection (waiting):");
+		nanosleep(&pause, NULL);
+		return 1;
+	}
+	if (broken)
+		;               /* another worker has said it */
+	else if (e)
+		glow_warn("cannot accept a connection:");
+	else
+		glow_warn("cannot accept a connection (libfcgi error %d)", rc);
+	broken = 1;
+	kill(getpid(), SIGTERM);
+	return 0;
+}
+
 static void *
 worker(void *arg)
 {
 	FCGX_Request r;
 	struct exchange ex = { &r, GLOW_BUF_INIT, GLOW_BUF_INIT, GLOW_BUF_INIT };
+	unsigned long failures = 0;
 	int rc;
 
 	(void)arg;
@@ -573,10 +603,13 @@ worker(void *arg)
 			set_accepting(0);
 		}
 		pthread_mutex_unlock(&accept_lock);
-		if (rc < 0)
+		if (rc >= 0) {
+			failures = 0;
+			handle(&ex);
+			FCGX_Finish_r(&r);
+		} else if (stopping || !accept_failed(rc, &failures)) {
 			break;
-		handle(&ex);
-		FCGX_Finish_r(&r);
+		}
 	}
 	FCGX_Free(&r, 1);
 out:
@@ -642,7 +675,7 @@ serve_fastcgi(void)
 	} while (more);
 	for (i = 0; i < n; i++)
 		pthread_join(tid[i], NULL);
-	return GLOW_EXIT_OK;
+	return broken ? GLOW_EXIT_ERR : GLOW_EXIT_OK;
 }
 
 static void

@@ -196,6 +196,19 @@ for p in pids:
 	test "$(exited "$two")" = 0
 '
 
+test_expect_success 'a socket that cannot accept: it says so and exits 2' '
+	python3 -c "import os, socket, sys
+s = socket.socket(socket.AF_UNIX)
+os.dup2(s.fileno(), 0)
+os.execvp(sys.argv[1], sys.argv[1:])" glow-webhook -j 3 2>deaf.err &
+	pid=$! && i=0 &&
+	while kill -0 "$pid" 2>/dev/null; do
+		i=$((i + 1)); [ $i -lt 100 ] || { kill "$pid"; exit 1; }; sleep 0.1
+	done &&
+	{ wait "$pid"; rc=$?; } && test "$rc" = 2 &&
+	test_grep "cannot accept a connection: Invalid argument" deaf.err
+'
+
 test_expect_success 'without a secret every request is 503, and it keeps serving' '
 	GLOW_WEBHOOK_SECRET= start &&
 	body 9 && request body.json fc-9 && test "$(status)" = 503 &&
