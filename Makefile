@@ -66,6 +66,14 @@ SANFLAGS = -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all -fno-om
 check-asan:
 	$(MAKE) B=build/asan CC=clang CFLAGS="$(SANFLAGS) -Wall -Wextra" LDFLAGS="$(SANFLAGS)" check
 
+# glow-webhook, the one program with threads (its FastCGI responder), under
+# ThreadSanitizer, driven by the tests of its threads.  A race stops it.
+TSANFLAGS = -O1 -g -fsanitize=thread
+check-tsan:
+	$(MAKE) B=build/tsan CC=clang CFLAGS="$(TSANFLAGS)" LDFLAGS="$(TSANFLAGS)" build/tsan/bin/glow-webhook
+	TSAN_OPTIONS="halt_on_error=1 exitcode=66" GLOW_BIN=$(CURDIR)/build/tsan/bin \
+	    GLOW_BUILD=$(CURDIR)/build/tsan prove -e '' $(PROVEFLAGS) t/6004-webhook-fastcgi.t
+
 # The whole suite with every glow program run under valgrind (see t/lib.sh).
 check-valgrind: all $(UNITS)
 	GLOW_VALGRIND=1 $(MAKE) check
@@ -111,4 +119,4 @@ fuzz-smoke: fuzz
 clean:
 	rm -rf $(B)/bin $(B)/lib $(B)/t $(B)/libglow.a build/asan build/fuzz build/trash
 
-.PHONY: fuzz-smoke all demo check check-asan check-valgrind install lint-man deps clean fuzz
+.PHONY: fuzz-smoke all demo check check-asan check-tsan check-valgrind install lint-man deps clean fuzz

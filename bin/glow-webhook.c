@@ -36,9 +36,13 @@ extern char **environ;
 static int raw_mode, verbose, threads = 16;
 static const char *spool, *state;
 static char seen_dir[PATH_MAX], counters[PATH_MAX], installs[PATH_MAX];
+/* The secrets, under secret_lock: a FastCGI responder may read them again. */
+static pthread_rwlock_t secret_lock = PTHREAD_RWLOCK_INITIALIZER;
 static struct glow_buf secret_text = GLOW_BUF_INIT;
 static struct glow_webhook_secrets secrets;
 static const char *secret_problem;      /* why there is no secret */
+static char secret_path[PATH_MAX];      /* their file, if any ... */
+static struct stat secret_st;           /* ... as it was when last read */
 
 /*
  * One exchange with the web server: CGI (or raw HTTP, -r) on stdin and
@@ -189,6 +193,103 @@ metrics_text(struct glow_buf *out)
 	glow_buf_free(&in);
 }
 
+/*
+ * The secrets: from -s FILE, else GLOW_WEBHOOK_SECRET (the value, with
+ * literal \n between secrets, or @FILE).  One per line.  The environment's
+ * copy is wiped once read.  A file is remembered, to be read again.
+ */
+static void
+load_secrets(const char *file)
+{
+	enum glow_secret_err e;
+	char *v = getenv("GLOW_WEBHOOK_SECRET");
+	const char *name = file ? file : v && *v == '@' ?
+	    "GLOW_WEBHOOK_SECRET=@file" : "GLOW_WEBHOOK_SECRET";
+	static char why[PATH_MAX + 128];
+
+	if (file || (v && *v == '@'))
+		snprintf(secret_path, sizeof secret_path, "%s", file ? file : v + 1);
+	/* Before reading: a change made meanwhile is seen next time. */
+	if (secret_path[0] && stat(secret_path, &secret_st) < 0)
+		memset(&secret_st, 0, sizeof secret_st);
+	if (file)
+		e = glow_secret_file(file, &secret_text, 1);
+	else
+		e = glow_secret_value(v, &secret_text, 1);
+	if (v) {
+		glow_wipe(v, strlen(v));
+		unsetenv("GLOW_WEBHOOK_SECRET");
+	}
+	if (e == GLOW_SECRET_EMPTY && !file) {
+		secret_problem = "no webhook secret: set GLOW_WEBHOOK_SECRET "
+		    "or give -s file";
+		return;
+	}
+	if (e != GLOW_SECRET_OK) {
+		snprintf(why, sizeof why, "cannot read the webhook secret '%s': %s",
+		    name, glow_secret_strerror(e));
+		secret_problem = why;
+		return;
+	}
+	if (glow_webhook_secrets(&secrets, secret_text.p, secret_text.len) < 0)
+		secret_problem = "too many webhook secrets (at most 8)";
+}
+
+static int
+same_file(const struct stat *a, const struct stat *b)
+{
+	return a->st_dev == b->st_dev && a->st_ino == b->st_ino &&
+	    a->st_size == b->st_size &&
+	    a->st_mtim.tv_sec == b->st_mtim.tv_sec &&
+	    a->st_mtim.tv_nsec == b->st_mtim.tv_nsec;
+}
+
+/*
+ * A FastCGI responder reads the secrets' file again when it has changed
+ * (another file, size or modification time), so that rotating a secret
+ * needs no restart.  A file that no longer reads as secrets leaves those
+ * in use as they are, and says so once.
+ */
+static void
+reload_secrets(void)
+{
+	struct glow_buf text = GLOW_BUF_INIT;
+	struct glow_webhook_secrets s;
+	struct stat st;
+	enum glow_secret_err e;
+	int fresh;
+
+	if (!secret_path[0] || stat(secret_path, &st) < 0)
+		return;
+	pthread_rwlock_rdlock(&secret_lock);
+	fresh = same_file(&st, &secret_st);
+	pthread_rwlock_unlock(&secret_lock);
+	if (fresh)
+		return;
+	pthread_rwlock_wrlock(&secret_lock);
+	if (!same_file(&st, &secret_st)) {
+		secret_st = st;
+		e = glow_secret_file(secret_path, &text, 1);
+		if (e == GLOW_SECRET_OK &&
+		    glow_webhook_secrets(&s, text.p, text.len) > 0) {
+			glow_buf_wipe(&secret_text);
+			secret_text = text;     /* s points into it */
+			secrets = s;
+			secret_problem = NULL;
+			text = (struct glow_buf)GLOW_BUF_INIT;
+			glow_warn("webhook secrets read again from '%s' (%d)",
+			    secret_path, s.n);
+		} else {
+			glow_warn("cannot read the webhook secrets again from "
+			    "'%s': %s; keeping those in use", secret_path,
+			    e != GLOW_SECRET_OK ? glow_secret_strerror(e) :
+			    "none, or more than 8");
+		}
+	}
+	pthread_rwlock_unlock(&secret_lock);
+	glow_buf_wipe(&text);
+}
+
 /* Read exactly want bytes after the have already in b: 0, or -1. */
 static int
 read_body(struct exchange *ex, struct glow_buf *b, size_t want)
@@ -308,7 +409,7 @@ handle(struct exchange *ex)
 	enum glow_webhook_seen seen;
 	unsigned char hash[GLOW_SHA256_LEN];
 	char name[256];
-	const char *json, *d;
+	const char *json, *d, *problem;
 	size_t jlen;
 	int rc;
 
@@ -336,8 +437,14 @@ handle(struct exchange *ex)
 		    body->p ? body->p : "", body->len);
 		goto out;
 	}
-	if (secret_problem) {
-		glow_warn("%s", secret_problem);
+	if (ex->fcgi)
+		reload_secrets();
+	pthread_rwlock_rdlock(&secret_lock);
+	problem = spool ? secret_problem :
+	    "no spool directory: set GLOW_SPOOL or give -d";
+	pthread_rwlock_unlock(&secret_lock);
+	if (problem) {
+		glow_warn("%s", problem);
 		rc = fail(ex, "configuration", 503, "webhook not configured");
 		goto out;
 	}
@@ -356,8 +463,11 @@ handle(struct exchange *ex)
 	}
 
 	/* The signature first: nothing of the body is parsed before. */
-	if (!glow_webhook_verify(req.signature, body->p, body->len, &secrets,
-	    hash)) {
+	pthread_rwlock_rdlock(&secret_lock);
+	rc = glow_webhook_verify(req.signature, body->p, body->len, &secrets,
+	    hash);
+	pthread_rwlock_unlock(&secret_lock);
+	if (!rc) {
 		rc = reject(ex, d, 401, "signature", NULL,
 		    "signature does not match");
 		goto out;
@@ -484,42 +594,6 @@ actions_event(void)
 }
 
 /*
- * The secrets: from -s FILE, else GLOW_WEBHOOK_SECRET (the value, with
- * literal \n between secrets, or @FILE).  One per line.  The environment's
- * copy is wiped once read.
- */
-static void
-load_secrets(const char *file)
-{
-	enum glow_secret_err e;
-	char *v = getenv("GLOW_WEBHOOK_SECRET");
-	static char why[PATH_MAX + 128];
-
-	if (file)
-		e = glow_secret_file(file, &secret_text, 1);
-	else
-		e = glow_secret_value(v, &secret_text, 1);
-	if (v) {
-		glow_wipe(v, strlen(v));
-		unsetenv("GLOW_WEBHOOK_SECRET");
-	}
-	if (e == GLOW_SECRET_EMPTY && !file) {
-		secret_problem = "no webhook secret: set GLOW_WEBHOOK_SECRET "
-		    "or give -s file";
-		return;
-	}
-	if (e != GLOW_SECRET_OK) {
-		snprintf(why, sizeof why, "cannot read the webhook secret '%s': %s",
-		    file ? file : v && *v == '@' ? "GLOW_WEBHOOK_SECRET=@file" :
-		    "GLOW_WEBHOOK_SECRET", glow_secret_strerror(e));
-		secret_problem = why;
-		return;
-	}
-	if (glow_webhook_secrets(&secrets, secret_text.p, secret_text.len) < 0)
-		secret_problem = "too many webhook secrets (at most 8)";
-}
-
-/*
  * FastCGI ----------------------------------------------------------------
  *
  * The web server starts the program with its listening socket on stdin
@@ -539,9 +613,23 @@ load_secrets(const char *file)
  */
 static pthread_mutex_t accept_lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_mutex_t state_lock = PTHREAD_MUTEX_INITIALIZER;
+/* Under state_lock: */
 static pthread_t acceptor;      /* the worker in FCGX_Accept_r, if ... */
-static int accepting, live;     /* ... accepting; the workers running */
-static volatile sig_atomic_t stopping, broken;
+static int accepting;           /* ... accepting */
+static int live;                /* the workers running */
+static int stopping;            /* a stop signal came */
+static int broken;              /* the socket cannot accept */
+
+static int
+stopped(void)
+{
+	int v;
+
+	pthread_mutex_lock(&state_lock);
+	v = stopping;
+	pthread_mutex_unlock(&state_lock);
+	return v;
+}
 
 static void
 wake(int sig)
@@ -563,7 +651,7 @@ static int
 accept_failed(int rc, unsigned long *failures)
 {
 	struct timespec pause = { 0, 100 * 1000 * 1000 };
-	int e = rc < 0 && rc > -4096 ? -rc : 0;
+	int e = rc < 0 && rc > -4096 ? -rc : 0, said;
 
 	errno = e;
 	if (e == EMFILE || e == ENFILE || e == ENOBUFS || e == ENOMEM) {
@@ -572,13 +660,17 @@ accept_failed(int rc, unsigned long *failures)
 		nanosleep(&pause, NULL);
 		return 1;
 	}
-	if (broken)
-		;               /* another worker has said it */
+	pthread_mutex_lock(&state_lock);
+	said = broken;
+	broken = 1;
+	pthread_mutex_unlock(&state_lock);
+	errno = e;
+	if (said)
+		;               /* another worker has */
 	else if (e)
 		glow_warn("cannot accept a connection:");
 	else
 		glow_warn("cannot accept a connection (libfcgi error %d)", rc);
-	broken = 1;
 	kill(getpid(), SIGTERM);
 	return 0;
 }
@@ -597,7 +689,7 @@ worker(void *arg)
 	for (;;) {
 		pthread_mutex_lock(&accept_lock);
 		rc = -1;
-		if (!stopping) {
+		if (!stopped()) {
 			set_accepting(1);
 			rc = FCGX_Accept_r(&r);
 			set_accepting(0);
@@ -607,7 +699,7 @@ worker(void *arg)
 			failures = 0;
 			handle(&ex);
 			FCGX_Finish_r(&r);
-		} else if (stopping || !accept_failed(rc, &failures)) {
+		} else if (stopped() || !accept_failed(rc, &failures)) {
 			break;
 		}
 	}
@@ -661,7 +753,9 @@ serve_fastcgi(void)
 		return GLOW_EXIT_ERR;
 	while (sigwait(&set, &sig) != 0)
 		;
+	pthread_mutex_lock(&state_lock);
 	stopping = 1;
+	pthread_mutex_unlock(&state_lock);
 	FCGX_ShutdownPending();
 	/* Until every worker is out: one may be just entering accept(2). */
 	do {
@@ -766,8 +860,6 @@ main(int argc, char **argv)
 		return rc ? GLOW_EXIT_ERR : GLOW_EXIT_OK;
 	}
 	load_secrets(secret_file);
-	if (!spool && !secret_problem)
-		secret_problem = "no spool directory: set GLOW_SPOOL or give -d";
 	if (!raw_mode && !FCGX_IsCGI()) {
 		rc = serve_fastcgi();
 	} else {

@@ -209,6 +209,31 @@ os.execvp(sys.argv[1], sys.argv[1:])" glow-webhook -j 3 2>deaf.err &
 	test_grep "cannot accept a connection: Invalid argument" deaf.err
 '
 
+test_expect_success 'a changed secrets file is read again: rotation needs no restart' '
+	(umask 077 && printf "%s\n" "$K" >secrets) &&
+	GLOW_WEBHOOK_SECRET=@"$TRASH/secrets" start -j 2 &&
+	body 700 && request body.json rot-1 && test "$(status)" = 202 &&
+	(umask 077 && printf "%s\nnew secret\n" "$K" >secrets.new) &&
+	mv secrets.new secrets &&
+	body 701 && K="new secret" request body.json rot-2 && test "$(status)" = 202 &&
+	body 702 && request body.json rot-3 && test "$(status)" = 202 &&
+	(umask 077 && printf "new secret\n" >secrets.new) && mv secrets.new secrets &&
+	body 703 && request body.json rot-4 && test "$(status)" = 401 &&
+	body 704 && K="new secret" request body.json rot-5 && test "$(status)" = 202 &&
+	test_grep "webhook secrets read again from .*secrets. (2)" "$TRASH/fcgi.err" &&
+	test_grep "webhook secrets read again from .*secrets. (1)" "$TRASH/fcgi.err"
+'
+
+test_expect_success 'a secrets file that goes bad keeps the secrets in use' '
+	chmod 644 secrets && touch secrets &&
+	body 705 && K="new secret" request body.json rot-6 && test "$(status)" = 202 &&
+	test_grep "cannot read the webhook secrets again from .*secrets.: .*keeping those in use" \
+	    "$TRASH/fcgi.err" &&
+	chmod 600 secrets && printf "third\n" >>secrets &&
+	body 706 && K=third request body.json rot-7 && test "$(status)" = 202 &&
+	stop
+'
+
 test_expect_success 'without a secret every request is 503, and it keeps serving' '
 	GLOW_WEBHOOK_SECRET= start &&
 	body 9 && request body.json fc-9 && test "$(status)" = 503 &&
