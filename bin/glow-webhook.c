@@ -241,13 +241,15 @@ same_file(const struct stat *a, const struct stat *b)
 	return a->st_dev == b->st_dev && a->st_ino == b->st_ino &&
 	    a->st_size == b->st_size &&
 	    a->st_mtim.tv_sec == b->st_mtim.tv_sec &&
-	    a->st_mtim.tv_nsec == b->st_mtim.tv_nsec;
+	    a->st_mtim.tv_nsec == b->st_mtim.tv_nsec &&
+	    a->st_ctim.tv_sec == b->st_ctim.tv_sec &&
+	    a->st_ctim.tv_nsec == b->st_ctim.tv_nsec;
 }
 
 /*
  * A FastCGI responder reads the secrets' file again when it has changed
- * (another file, size or modification time), so that rotating a secret
- * needs no restart.  A file that no longer reads as secrets leaves those
+ * (another file, size, modification or status change time: a chmod
+ * counts), so that rotating a secret needs no restart.  A file that no longer reads as secrets leaves those
  * in use as they are, and says so once.
  */
 static void

@@ -225,12 +225,16 @@ test_expect_success 'a changed secrets file is read again: rotation needs no res
 '
 
 test_expect_success 'a secrets file that goes bad keeps the secrets in use' '
-	chmod 644 secrets && touch secrets &&
+	chmod 644 secrets &&
 	body 705 && K="new secret" request body.json rot-6 && test "$(status)" = 202 &&
 	test_grep "cannot read the webhook secrets again from .*secrets.: .*keeping those in use" \
 	    "$TRASH/fcgi.err" &&
-	chmod 600 secrets && printf "third\n" >>secrets &&
-	body 706 && K=third request body.json rot-7 && test "$(status)" = 202 &&
+	chmod 600 secrets &&
+	body 706 && K="new secret" request body.json rot-7 && test "$(status)" = 202 &&
+	test "$(grep -c "webhook secrets read again from .*secrets. (1)" \
+	    "$TRASH/fcgi.err")" = 2 &&
+	printf "third\n" >>secrets &&
+	body 707 && K=third request body.json rot-8 && test "$(status)" = 202 &&
 	stop
 '
 
