@@ -19,11 +19,6 @@ export K
 conf=${WEBHOOK_CONF:-lighttpd-webhook.conf}
 lighttpd_webhook "$port" "$conf"
 
-sign() {
-	python3 -c 'import hmac, hashlib, os, sys
-print(hmac.new(os.environb[b"K"], open(sys.argv[1], "rb").read(), hashlib.sha256).hexdigest())' "$1"
-}
-
 # post FILE EVENT ID [CURL-ARGS...]: a signed delivery; the status in code,
 # the answer's body in answer.
 post() {
@@ -31,7 +26,7 @@ post() {
 	shift 3
 	curl -s -o answer -w '%{http_code}' -H "X-GitHub-Event: $ev" \
 	    -H "X-GitHub-Delivery: $id" -H "X-GitHub-Hook-ID: 99" \
-	    -H "X-Hub-Signature-256: sha256=$(sign "$f")" \
+	    -H "X-Hub-Signature-256: sha256=$(hmac_sign "$f")" \
 	    -H 'Content-Type: application/json' -H 'User-Agent: GitHub-Hookshot/test' \
 	    --data-binary @"$f" "$@" "$url" >code
 }
@@ -53,7 +48,7 @@ test_expect_success 'ten deliveries at once all end up spooled' '
 		printf "{\"n\":%d}" $i >b$i.json &&
 		(curl -s -o /dev/null -w "%{http_code}\n" -H "X-GitHub-Event: issues" \
 		    -H "X-GitHub-Delivery: par-$i" \
-		    -H "X-Hub-Signature-256: sha256=$(sign b$i.json)" \
+		    -H "X-Hub-Signature-256: sha256=$(hmac_sign b$i.json)" \
 		    -H "Content-Type: application/json" --data-binary @b$i.json \
 		    "$url" >>codes) &
 		i=$((i + 1))
@@ -73,7 +68,7 @@ test_expect_success 'a form-encoded delivery is accepted' '
 	printf "payload=%%7B%%22action%%22%%3A%%22created%%22%%7D" >form &&
 	curl -s -o answer -w "%{http_code}" -H "X-GitHub-Event: star" \
 	    -H "X-GitHub-Delivery: lt-form" \
-	    -H "X-Hub-Signature-256: sha256=$(sign form)" \
+	    -H "X-Hub-Signature-256: sha256=$(hmac_sign form)" \
 	    -H "Content-Type: application/x-www-form-urlencoded" \
 	    --data-binary @form "$url" >code &&
 	test "$(cat code)" = 202 &&

@@ -18,11 +18,6 @@ export GLOW_WEBHOOK_SECRET GLOW_SPOOL K
 unset GLOW_WEBHOOK_STATE 2>/dev/null
 sock=$TRASH/fcgi.socket
 
-sign() {
-	python3 -c 'import hmac, hashlib, os, sys
-print(hmac.new(os.environb[b"K"], open(sys.argv[1], "rb").read(), hashlib.sha256).hexdigest())' "$1"
-}
-
 body() {
 	printf '{"action":"opened","n":%s,"repository":{"full_name":"octo/hello"}}' \
 	    "$1" >"${2:-body.json}"
@@ -65,7 +60,7 @@ request() {
 	env -i REQUEST_METHOD=POST CONTENT_TYPE=application/json \
 	    CONTENT_LENGTH="$(wc -c <"$f" | tr -d ' ')" HTTP_X_GITHUB_EVENT=push \
 	    HTTP_X_GITHUB_DELIVERY="$id" \
-	    HTTP_X_HUB_SIGNATURE_256="sha256=$(sign "$f")" "$@" \
+	    HTTP_X_HUB_SIGNATURE_256="sha256=$(hmac_sign "$f")" "$@" \
 	    cgi-fcgi -bind -connect "$sock" <"$f" >"${OUT:-out}" 2>/dev/null
 }
 
@@ -152,7 +147,7 @@ test_expect_success 'SIGTERM answers the delivery in hand, then exits 0' '
 	    env -i REQUEST_METHOD=POST CONTENT_TYPE=application/json \
 	    CONTENT_LENGTH=$(wc -c <slow.json | tr -d " ") \
 	    HTTP_X_GITHUB_EVENT=push HTTP_X_GITHUB_DELIVERY=slow \
-	    HTTP_X_HUB_SIGNATURE_256="sha256=$(sign slow.json)" \
+	    HTTP_X_HUB_SIGNATURE_256="sha256=$(hmac_sign slow.json)" \
 	    cgi-fcgi -bind -connect "$sock" >slow.out 2>/dev/null & } &&
 	client=$! && sleep 1 &&
 	kill "$pid" && wait "$client" &&

@@ -17,14 +17,10 @@ K='end to end secret'
 export K
 lighttpd_webhook "$port"
 
-sign() {
-	python3 -c 'import hmac, hashlib, os, sys
-print(hmac.new(os.environb[b"K"], open(sys.argv[1], "rb").read(), hashlib.sha256).hexdigest())' "$1"
-}
 post() {        # post FILE EVENT ID: a signed delivery; the status in code
 	curl -s -o answer -w '%{http_code}' -H "X-GitHub-Event: $2" \
 	    -H "X-GitHub-Delivery: $3" -H "X-GitHub-Hook-ID: 99" \
-	    -H "X-Hub-Signature-256: sha256=$(sign "$1")" \
+	    -H "X-Hub-Signature-256: sha256=$(hmac_sign "$1")" \
 	    -H 'Content-Type: application/json' -H 'User-Agent: GitHub-Hookshot/test' \
 	    --data-binary @"$1" "$url" >code
 }

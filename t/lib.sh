@@ -175,3 +175,10 @@ test_npm() {
 
 # json_get FILE FILTER: a value read by jq, an independent JSON reader.
 json_get() { jq -r "$2" "$1"; }
+
+# hmac_sign FILE: the hex HMAC-SHA256 of FILE under the secret $K, as
+# GitHub signs a webhook delivery; computed by Python, not by glow.
+hmac_sign() {
+	python3 -c 'import hmac, hashlib, os, sys
+print(hmac.new(os.environb[b"K"], open(sys.argv[1], "rb").read(), hashlib.sha256).hexdigest())' "$1"
+}
