@@ -117,6 +117,6 @@ fuzz-smoke: fuzz
 	done
 
 clean:
-	rm -rf $(B)/bin $(B)/lib $(B)/t $(B)/libglow.a build/asan build/fuzz build/trash
+	rm -rf $(B)/bin $(B)/lib $(B)/t $(B)/libglow.a build/asan build/tsan build/fuzz build/trash
 
 .PHONY: fuzz-smoke all demo check check-asan check-tsan check-valgrind install lint-man deps clean fuzz
