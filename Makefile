@@ -4,7 +4,7 @@
 # directory: the sanitizer and static builds are the same rules with another
 # B, CC and flags.
 
-VERSION   = 0.1.0
+VERSION   = 0.2.0
 PREFIX   ?= /usr/local
 BINDIR   ?= $(PREFIX)/bin
 MANDIR   ?= $(PREFIX)/share/man
@@ -29,7 +29,8 @@ MANS     = $(wildcard man/*.[1-8])
 
 all: $(PROGS) $(B)/bin/.scripts
 
-$(B)/lib/%.o: lib/%.c lib/*.h
+# The Makefile too: VERSION is compiled in (lib/diag.c, lib/github.c).
+$(B)/lib/%.o: lib/%.c lib/*.h Makefile
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
 
@@ -37,7 +38,7 @@ $(B)/libglow.a: $(LIBOBJ)
 	rm -f $@
 	$(AR) rcs $@ $(LIBOBJ)
 
-$(B)/bin/%: bin/%.c $(B)/libglow.a lib/*.h
+$(B)/bin/%: bin/%.c $(B)/libglow.a lib/*.h Makefile
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $< $(B)/libglow.a $($(*F)_LIBS) $(LDLIBS)
 
@@ -52,19 +53,40 @@ $(B)/t/%.t: t/unit/%.c t/tap.h $(B)/libglow.a lib/*.h
 	$(CC) $(CPPFLAGS) -It $(CFLAGS) $(LDFLAGS) -o $@ $< $(B)/libglow.a $(LDLIBS)
 
 # The suite: shell tests in t/, C unit tests built into $(B)/t.  GLOW_BIN
-# tells the tests which build to exercise.
-check: all $(UNITS)
+# tells the tests which build to exercise.  make check first makes sure
+# every package a test needs is there (mk/deps.sh installs it as root, or
+# prints the command), so no test is skipped for a missing package; the
+# static build is part of it (t/1900, t/1910, the install action's test).
+check:
+	@sh mk/deps.sh check
+	@$(MAKE) --no-print-directory test
+test: all static $(UNITS)
 	GLOW_BIN=$(CURDIR)/$(B)/bin GLOW_BUILD=$(CURDIR)/$(B) \
 	    prove -j2 -e '' $(PROVEFLAGS) $(UNITS) t/[0-9]*.t
 
 # The README's first command: glow against the bundled GitHub simulator.
-demo: all
+demo:
+	@sh mk/deps.sh demo
+	@$(MAKE) --no-print-directory all
 	GLOW_BIN=$(CURDIR)/$(B)/bin sh examples/demo.sh
+
+# The release: build/dist/glow-VERSION-linux-ARCH.tar.gz of the static
+# programs and build/dist/SHA256SUMS, the same bytes from the same tree
+# (mk/dist.sh).  pin-release writes the sums into the install action, so
+# that the commit tagged vVERSION names its own archive; dist-verify (the
+# release workflow) refuses an archive that is not the one pinned.
+DIST = build/dist
+dist: static
+	sh mk/dist.sh $(VERSION) build/static/bin $(DIST)
+pin-release: dist
+	cp $(DIST)/SHA256SUMS .github/actions/install-glow/SHA256SUMS
+dist-verify: dist
+	cd $(DIST) && sha256sum -c $(CURDIR)/.github/actions/install-glow/SHA256SUMS
 
 # The whole suite under AddressSanitizer and UndefinedBehaviorSanitizer.
 SANFLAGS = -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 check-asan:
-	$(MAKE) B=build/asan CC=clang CFLAGS="$(SANFLAGS) -Wall -Wextra" LDFLAGS="$(SANFLAGS)" check
+	$(MAKE) B=build/asan CC=clang CFLAGS="$(SANFLAGS) -Wall -Wextra" LDFLAGS="$(SANFLAGS)" test
 
 # glow-webhook, the one program with threads (its FastCGI responder), under
 # ThreadSanitizer, driven by the tests of its threads.  A race stops it.
@@ -76,7 +98,7 @@ check-tsan:
 
 # The whole suite with every glow program run under valgrind (see t/lib.sh).
 check-valgrind: all $(UNITS)
-	GLOW_VALGRIND=1 $(MAKE) check
+	GLOW_VALGRIND=1 $(MAKE) test
 
 include mk/static.mk
 include mk/serve.mk
@@ -117,6 +139,6 @@ fuzz-smoke: fuzz
 	done
 
 clean:
-	rm -rf $(B)/bin $(B)/lib $(B)/t $(B)/libglow.a build/asan build/tsan build/fuzz build/trash
+	rm -rf $(B)/bin $(B)/lib $(B)/t $(B)/libglow.a build/asan build/tsan build/fuzz build/trash $(DIST)
 
-.PHONY: fuzz-smoke all demo check check-asan check-tsan check-valgrind install lint-man deps clean fuzz
+.PHONY: fuzz-smoke all demo check test dist pin-release dist-verify check-asan check-tsan check-valgrind install lint-man deps clean fuzz

@@ -5,12 +5,24 @@
 # exact command.  Exit 0 when everything is there (or was installed), 1
 # otherwise.
 #
-#   sh mk/deps.sh [-n]     -n: only check and print, never install
+#   sh mk/deps.sh [-n] [build|demo|check]
+#
+#   -n      only check and print, never install
+#   build   what make all needs (compiler, headers)
+#   demo    and what make demo needs (the simulator, openssl, jq, curl)
+#   check   and what make check, make static and the sanitizer, valgrind
+#           and fuzz runs need: every test runs, none is skipped for a
+#           missing package (the default)
 
 set -u
 
 dry=
-[ "${1:-}" = -n ] && dry=1
+[ "${1:-}" = -n ] && { dry=1; shift; }
+group=${1:-check}
+case $group in
+build | demo | check) ;;
+*) echo "usage: sh mk/deps.sh [-n] [build|demo|check]" >&2; exit 2 ;;
+esac
 
 CC=${CC:-cc}
 missing=
@@ -56,14 +68,27 @@ need libbearssl-dev		bearssl.h		header bearssl.h
 need libjsmn-dev		jsmn.h			header jsmn.h
 need libcurl4-openssl-dev	curl/curl.h		header curl/curl.h
 need libfcgi-dev		fcgiapp.h		header fcgiapp.h
-# Testing (make check, lint-man).
-need perl			prove			tool prove
+if [ "$group" != build ]; then
+# The demo: the simulator, a throwaway key, glow-cohort's jq.
 need jq				jq			tool jq
 need python3			python3			tool python3
 need openssl			openssl			tool openssl
+need curl			curl			tool curl
+fi
+if [ "$group" = check ]; then
+# Testing (make check, lint-man).
+need perl			prove			tool prove
 need mandoc			mandoc			tool mandoc
 need libfcgi-bin		cgi-fcgi		tool cgi-fcgi
 need ca-certificates		"CA bundle"		test -r /etc/ssl/certs/ca-certificates.crt
+need git			git			tool git
+need lighttpd			lighttpd		tool lighttpd
+need chromium			chromium		test -x /usr/bin/chromium
+need fonts-dejavu-core		"a font for screenshots" test -d /usr/share/fonts/truetype/dejavu
+need nodejs			node			tool node
+need npm			npm			tool npm
+need shellcheck			shellcheck		tool shellcheck
+need strace			strace			tool strace
 # make static and its test.
 need musl-tools			musl-gcc		tool musl-gcc
 need dpkg-dev			dpkg-source		tool dpkg-source
@@ -71,11 +96,13 @@ need patch			patch			tool patch
 need binutils			readelf			tool readelf
 # make check-asan, make check-valgrind.
 need clang			clang			tool clang
-[ -n "$v" ] && need "$clang_rt" "ASan/UBSan runtime"	sanitizers
+# Without clang yet, Debian's default runtime package comes with it.
+need "$clang_rt" "ASan/UBSan runtime"	sanitizers
 need valgrind			valgrind		tool valgrind
+fi
 
 if [ -z "$missing" ]; then
-	echo "deps: everything is present"
+	echo "deps: everything $group needs is present"
 	exit 0
 fi
 

@@ -2,9 +2,10 @@
 # SPDX-License-Identifier: ISC
 # The workflows, the install-glow action and the registration issue form:
 # GitHub's own workflow parser (@actions/workflow-parser, from npm) accepts
-# them, every action is pinned by commit SHA, the copies users take match
-# the ones glow runs, the YAML only wires names the seeds define to
-# glow-cohort, and the form's answers are what glow-roster intake reads.
+# them, every third-party action is pinned by commit SHA to a Node 24
+# release and glow's own install action to this tree's release, the YAML
+# only wires names the seeds define to glow-cohort, and the form's answers
+# are what glow-roster intake reads.  t/5011 runs them.
 . "${0%/*}/lib.sh"
 
 command -v jq >/dev/null 2>&1 || skip_all 'jq not installed'
@@ -16,20 +17,45 @@ workflows=$(ls .github/workflows/*.yml examples/workflows/*.yml)
 cd "$TRASH" || exit 1
 
 test_expect_success 'there are workflows, an action and a form to check' '
-	for f in .github/workflows/provision.yml .github/workflows/register.yml \
-		.github/workflows/credentials.yml examples/workflows/provision.yml \
-		.github/actions/install-glow/action.yml .github/ISSUE_TEMPLATE/register.yml; do
+	for f in examples/workflows/provision.yml examples/workflows/register.yml \
+		examples/workflows/credentials.yml .github/workflows/ci.yml \
+		.github/workflows/release.yml .github/actions/install-glow/action.yml \
+		.github/ISSUE_TEMPLATE/register.yml; do
 		test -f "$GLOW_SRC/$f" || { echo "missing $f"; exit 1; }
 	done
 '
 
-test_expect_success 'every uses: is pinned to a full commit SHA (or is local)' '
+version=$(sed -n "s/^VERSION *= *//p" "$GLOW_SRC/Makefile")
+test_expect_success 'every uses: is pinned to a full commit SHA (glow'"'"'s own action: this release)' '
 	for f in $yamls; do
 		grep -n "^[[:space:]-]*uses:" "$GLOW_SRC/$f" | sed "s|^|$f:|"
 	done >uses &&
 	test -s uses &&
-	grep -v -E "uses: *(\./|[A-Za-z0-9_.-]+/[A-Za-z0-9_./-]+@[0-9a-f]{40}( |$))" uses >unpinned;
-	test_cmp /dev/null unpinned
+	grep -v -E "uses: *(\./|[A-Za-z0-9_.-]+/[A-Za-z0-9_./-]+@[0-9a-f]{40}( |$))" uses |
+		grep -v -F "uses: glow-toolkit/glow/.github/actions/install-glow@v$version" >unpinned;
+	test_cmp /dev/null unpinned &&
+	grep -q "install-glow@v$version" uses
+'
+
+# The Node 24 releases of the actions used (GitHub's runners dropped Node
+# 20 in 2026), by the commit each tag names.
+test_expect_success 'the pinned actions are their Node 24 releases' '
+	cat >node24 <<-\EOF &&
+	actions/checkout@3d3c42e5aac5ba805825da76410c181273ba90b1 # v7.0.1
+	actions/cache/restore@27d5ce7f107fe9357f9df03efb73ab90386fccae # v5.0.5
+	actions/cache/save@27d5ce7f107fe9357f9df03efb73ab90386fccae # v5.0.5
+	actions/upload-artifact@bbbca2ddaa5d8feaa63e36b76fdaad77386f024f # v7.0.0
+	actions/download-artifact@3e5f45b2cfb9172054b4087a40e8e0b5a5461e7c # v8.0.1
+	actions/attest-build-provenance@a2bbfa25375fe432b6a289bc6b6cd05ecd0c4c32 # v4.1.0
+	EOF
+	sed -n "s/.*uses: *\(actions\/.*\)/\1/p" uses | sort -u >used &&
+	test -s used &&
+	while read -r u; do grep -qxF "$u" node24 || { echo "not a known Node 24 pin: $u"; exit 1; }; done <used
+'
+
+test_expect_success 'the install action pins this version'"'"'s release archive' '
+	grep -E "^[0-9a-f]{64}  glow-$version-linux-x86_64\.tar\.gz\$" \
+		"$GLOW_SRC/.github/actions/install-glow/SHA256SUMS"
 '
 
 test_expect_success 'each pinned action names its version in a comment' '
@@ -38,10 +64,10 @@ test_expect_success 'each pinned action names its version in a comment' '
 	! grep -v -E "@[0-9a-f]{40} # v[0-9]" pinned
 '
 
-test_expect_success 'the examples users copy are the workflows glow runs' '
-	for f in "$GLOW_SRC"/examples/workflows/*.yml; do
-		test_cmp "$f" "$GLOW_SRC/.github/workflows/${f##*/}" || exit 1
-	done
+test_expect_success 'glow'"'"'s own repository runs only its CI and its release' '
+	(cd "$GLOW_SRC/.github/workflows" && ls) >own &&
+	printf "ci.yml\nrelease.yml\n" >expect &&
+	test_cmp expect own
 '
 
 test_expect_success 'the workflows use only the seeds'"'"' variables and secrets' '
@@ -57,8 +83,6 @@ test_expect_success 'the workflows use only the seeds'"'"' variables and secrets
 	vars.ADMIN_ROSTER_REPO
 	vars.ENROLLMENT_REPO
 	vars.GLOW_COHORT
-	vars.GLOW_REF
-	vars.GLOW_REPOSITORY
 	vars.LEARNING_ROOM_TEMPLATE_REPO
 	vars.PROVISIONING_COMMENT
 	vars.PROVISIONING_MODE
@@ -71,7 +95,7 @@ test_expect_success 'the workflows use only the seeds'"'"' variables and secrets
 
 test_expect_success 'the workflows only wire: every run step outside CI is glow-cohort' '
 	for f in provision register credentials; do
-		sed -n "/^ *run: |$/{n;p;}; /^ *run: [^|]/p" "$GLOW_SRC/.github/workflows/$f.yml"
+		sed -n "/^ *run: |$/{n;p;}; /^ *run: [^|]/p" "$GLOW_SRC/examples/workflows/$f.yml"
 	done | sed "s/^ *\(run: \)\{0,1\}//" >runs &&
 	test -s runs &&
 	! grep -v "^glow-cohort " runs
@@ -81,9 +105,10 @@ test_expect_success 'no secret is put on a command line' '
 	! grep -n "run:.*secrets\." $(for f in $workflows; do echo "$GLOW_SRC/$f"; done)
 '
 
-test_expect_success 'provisioning: every 30 minutes, dry_run, dispatch, one at a time, environment' '
-	f=$GLOW_SRC/.github/workflows/provision.yml &&
-	test_grep "cron: \"\*/30 \* \* \* \*\"" "$f" &&
+test_expect_success 'provisioning: twice an hour off :00 and :30, dry_run, dispatch, one at a time, environment' '
+	f=$GLOW_SRC/examples/workflows/provision.yml &&
+	test_grep "cron: \"17,47 \* \* \* \*\"" "$f" &&
+	! grep -E "cron: \"(0|30|\*/30|\*/15|0,30)[ ,]" "$f" &&
 	test_grep "^  workflow_dispatch:" "$f" &&
 	test_grep "^      dry_run:" "$f" &&
 	test_grep "^  repository_dispatch:" "$f" &&
@@ -95,7 +120,7 @@ test_expect_success 'provisioning: every 30 minutes, dry_run, dispatch, one at a
 '
 
 test_expect_success 'the weekly health check runs check-auth' '
-	f=$GLOW_SRC/.github/workflows/credentials.yml &&
+	f=$GLOW_SRC/examples/workflows/credentials.yml &&
 	test_grep "cron: \"[0-9]* [0-9]* \* \* [0-6]\"" "$f" &&
 	test_grep "glow-cohort check-auth" "$f"
 '
@@ -104,19 +129,7 @@ test_expect_success 'the weekly health check runs check-auth' '
 npm_dir=$GLOW_BUILD/npm
 if test_npm @actions/workflow-parser &&
    test -f "$npm_dir/node_modules/yaml/package.json"; then
-	# The package imports its JSON schemas without import attributes (it
-	# is written for bundlers); this loader hook adds them for node.
-	cat >"$npm_dir/glow-json-hook.mjs" <<-\EOF
-	export async function load(url, context, next) {
-	  if (url.endsWith(".json"))
-	    return next(url, { ...context, importAttributes: { type: "json" } });
-	  return next(url, context);
-	}
-	EOF
-	cat >"$npm_dir/glow-register.mjs" <<-\EOF
-	import { register } from "node:module";
-	register(new URL("./glow-json-hook.mjs", import.meta.url));
-	EOF
+	cp "$T_DIR/json-hooks.mjs" "$T_DIR/json-register.mjs" "$npm_dir/"
 	cat >"$npm_dir/glow-lint.mjs" <<-\EOF
 	import { parseWorkflow, NoOperationTraceWriter, convertWorkflowTemplate } from "@actions/workflow-parser";
 	import { parseAction } from "@actions/workflow-parser/actions/action-parser";
@@ -139,7 +152,7 @@ if test_npm @actions/workflow-parser &&
 	}
 	process.exit(bad ? 1 : 0);
 	EOF
-	lint() { (cd "$npm_dir" && node --import ./glow-register.mjs glow-lint.mjs "$@"); }
+	lint() { (cd "$npm_dir" && node --import ./json-register.mjs glow-lint.mjs "$@"); }
 	# Can this node run the parser at all (module hooks: node 18.19, 20.6)?
 	printf 'on: push\njobs:\n  x:\n    runs-on: ubuntu-latest\n    steps:\n      - run: "true"\n' >good.yml
 	lint "$TRASH/good.yml" >lint.out 2>&1 || {
@@ -162,7 +175,7 @@ if test_npm @actions/workflow-parser &&
 	test_expect_success 'the parser refuses a broken workflow (the check can fail)' '
 		printf "on: push\njobs:\n  x:\n    runs-on: ubuntu-latest\n    stepz: []\n" >"$TRASH/bad.yml" &&
 		sed "s/^    runs-on: ubuntu-24.04/    runs-on: [ubuntu-24.04/" \
-			"$GLOW_SRC/.github/workflows/provision.yml" >"$TRASH/bad2.yml" &&
+			"$GLOW_SRC/examples/workflows/provision.yml" >"$TRASH/bad2.yml" &&
 		! lint "$TRASH/bad.yml" >lint.out &&
 		test_grep "stepz" lint.out &&
 		! lint "$TRASH/bad2.yml" >lint.out
@@ -218,7 +231,7 @@ if test_npm @actions/workflow-parser &&
 		test "$(json_get form.json ".fields | index(\"Path\") != null")" = true &&
 		test "$(json_get form.json ".labels | index(\"registration\") != null")" = true &&
 		test_grep "contains(github.event.issue.labels.\*.name, '"'"'registration'"'"')" \
-			"$GLOW_SRC/.github/workflows/register.yml"
+			"$GLOW_SRC/examples/workflows/register.yml"
 	'
 
 	test_expect_success 'an issue made with the form is taken in: the handle is its author' '
