@@ -230,45 +230,20 @@ split_repo(const char *what, const char *v, char **owner, char **name)
 	*name = xstrdup(slash + 1);
 }
 
+/* --check-auth: a token, and the template as the preflight sees it. */
 static int
 check_auth(void)
 {
-	struct glow_buf path = GLOW_BUF_INIT, msg = GLOW_BUF_INIT;
-	struct glow_gh_resp r;
-	struct glow_json doc;
-	struct glow_json_error jerr;
-	enum glow_gh_err e;
-	int is_t = 0, priv = 0;
+	struct glow_buf why = GLOW_BUF_INIT;
 
 	if (token_load() < 0)
 		glow_die(GLOW_EXIT_ERR, "no token: give -c COMMAND or -t FILE, or "
 		    "set " GLOW_GH_TOKEN_VARS);
-	glow_gh_path(&path, "/repos/%s/%s", P.tmpl_owner, P.tmpl_name);
-	glow_gh_resp_init(&r);
-	e = glow_prov_call(&P.run, "GET", path.p, NULL, &r);
-	if (e != GLOW_GH_OK) {
-		if (r.status)
-			glow_gh_message(&r, &msg);
-		glow_die(GLOW_EXIT_ERR, "cannot see template '%s': %s%s%s",
-		    P.tmpl_full, r.status == 401 ? "authentication refused: " : "",
-		    r.status ? "" : glow_gh_strerror(e), msg.p ? msg.p : "");
-	}
-	if (glow_json_parse(&doc, r.body.p ? r.body.p : "", r.body.len, &jerr) == 0) {
-		is_t = glow_json_type(&doc, glow_json_get(&doc, 0, "is_template")) ==
-		    GLOW_JSON_TRUE;
-		priv = glow_json_type(&doc, glow_json_get(&doc, 0, "private")) ==
-		    GLOW_JSON_TRUE;
-		glow_json_free(&doc);
-	}
-	if (!is_t)
-		glow_die(GLOW_EXIT_ERR, "cannot use template '%s': not a template "
-		    "repository", P.tmpl_full);
-	printf("{\"template\":\"%s\",\"is_template\":true,\"private\":%s,"
-	    "\"requests\":%ld}\n", P.tmpl_full, priv ? "true" : "false",
-	    P.gh.stats.requests);
-	glow_gh_resp_free(&r);
-	glow_buf_free(&path);
-	glow_buf_free(&msg);
+	if (glow_prov_preflight(&P.run, &why) < 0)
+		glow_die(GLOW_EXIT_ERR, "%s", why.p);
+	printf("{\"template\":\"%s\",\"is_template\":true,\"requests\":%ld}\n",
+	    P.tmpl_full, P.gh.stats.requests);
+	glow_buf_free(&why);
 	glow_buf_wipe(&P.token);
 	glow_gh_free(&P.gh);
 	return GLOW_EXIT_OK;
@@ -581,7 +556,7 @@ int
 main(int argc, char **argv)
 {
 	struct glow_roster r;
-	struct glow_buf text = GLOW_BUF_INIT, out = GLOW_BUF_INIT;
+	struct glow_buf text = GLOW_BUF_INIT, out = GLOW_BUF_INIT, why = GLOW_BUF_INIT;
 	struct glow_prov_learner *ls = NULL;
 	struct sigaction sa;
 	enum glow_gh_err e;
@@ -711,6 +686,11 @@ main(int argc, char **argv)
 		if (token_load() < 0)
 			glow_die(GLOW_EXIT_ERR, "no token: give -c COMMAND or -t "
 			    "FILE, or set " GLOW_GH_TOKEN_VARS);
+		/* A bad template fails the pass here, once, and no learner
+		 * is marked failed for it. */
+		if (glow_prov_preflight(&P.run, &why) < 0)
+			glow_die(GLOW_EXIT_ERR, "%s; no learner was touched",
+			    why.p ? why.p : "out of memory");
 		glow_prov_learn_listing(&P.run, nl);
 		if (P.run.nomem)
 			nomem();
@@ -757,6 +737,7 @@ done:
 	glow_buf_wipe(&P.token);
 	glow_buf_free(&P.web);
 	glow_buf_free(&out);
+	glow_buf_free(&why);
 	glow_roster_free(&r);
 	glow_buf_free(&text);
 	glow_gh_free(&P.gh);

@@ -423,6 +423,79 @@ glow_prov_template_sha(struct glow_prov_run *run)
 	return run->sha[0] ? run->sha : NULL;
 }
 
+int
+glow_prov_preflight(struct glow_prov_run *run, struct glow_buf *why)
+{
+	struct glow_buf path = GLOW_BUF_INIT, msg = GLOW_BUF_INIT;
+	struct glow_gh_resp r;
+	struct glow_json doc;
+	struct glow_json_error jerr;
+	enum glow_gh_err e;
+	int rc = -1, is_template = 0;
+	size_t k;
+
+	glow_buf_reset(why);
+	glow_gh_resp_init(&r);
+	glow_gh_path(&path, "/repos/%s/%s", run->tmpl_owner, run->tmpl_name);
+	e = glow_prov_call(run, "GET", path.p, NULL, &r);
+	if (e != GLOW_GH_OK) {
+		if (r.status)
+			glow_gh_message(&r, &msg);
+		glow_buf_printf(why, "cannot read template '%s': %s", run->tmpl_full,
+		    r.status == 404 ? "no such repository, or the App cannot see it" :
+		    r.status == 401 ? "authentication refused" :
+		    r.status ? (msg.p ? msg.p : "refused") : glow_gh_strerror(e));
+		goto out;
+	}
+	if (glow_json_parse(&doc, r.body.p ? r.body.p : "", r.body.len, &jerr) == 0) {
+		is_template = glow_json_type(&doc, glow_json_get(&doc, 0,
+		    "is_template")) == GLOW_JSON_TRUE;
+		glow_json_free(&doc);
+	}
+	if (!is_template) {
+		glow_buf_printf(why, "cannot use template '%s': not a template "
+		    "repository (Settings, Template repository)", run->tmpl_full);
+		goto out;
+	}
+	glow_gh_resp_free(&r);
+	glow_gh_resp_init(&r);
+	glow_buf_reset(&path);
+	glow_gh_path(&path, "/repos/%s/%s/contents/%s/%s", run->tmpl_owner,
+	    run->tmpl_name, ".github", "workflows");
+	e = glow_prov_call(run, "GET", path.p, NULL, &r);
+	if (e != GLOW_GH_OK && !(e == GLOW_GH_HTTP && r.status == 404)) {
+		glow_buf_printf(why, "cannot read '%s/%s' of template '%s': %s",
+		    run->tmpl_full, GLOW_PROV_WORKFLOW_DIR, run->tmpl_full,
+		    r.status ? "refused" : glow_gh_strerror(e));
+		goto out;
+	}
+	doc.tok = NULL;
+	if (e == GLOW_GH_OK && glow_json_parse(&doc, r.body.p ? r.body.p : "",
+	    r.body.len, &jerr) < 0)
+		doc.tok = NULL;
+	for (k = 0; k < run->nworkflows; k++)
+		if (!doc.tok || !glow_prov_dir_has(&doc, 0, run->workflows[k]))
+			glow_buf_printf(why, "%s%s/%s", why->len ?
+			    ", " : "it lacks ", GLOW_PROV_WORKFLOW_DIR,
+			    run->workflows[k]);
+	if (why->len) {
+		glow_buf_printf(&msg, "cannot use template '%s': %s",
+		    run->tmpl_full, why->p);
+		glow_buf_reset(why);
+		glow_buf_printf(why, "%s", msg.p ? msg.p : "");
+	}
+	if (doc.tok)
+		glow_json_free(&doc);
+	rc = why->len ? -1 : 0;
+out:
+	if (why->failed)
+		nomem(run);
+	glow_gh_resp_free(&r);
+	glow_buf_free(&path);
+	glow_buf_free(&msg);
+	return rc;
+}
+
 /* A template workflow file's content, base64 without line breaks. */
 static const char *
 template_file(struct glow_prov_run *run, const char *name,

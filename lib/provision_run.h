@@ -134,6 +134,16 @@ struct glow_prov_run {
 	int nomem;
 };
 
+/*
+ * The preflight, before any learner is touched: the template is readable
+ * (GET /repos/{t}), a template (is_template), and holds every required
+ * workflow file (GET of its .github/workflows).  0, or -1 with why set to
+ * one line naming the template and what is wrong ("cannot use template
+ * 'o/t': it lacks .github/workflows/x.yml"); a run that fails it must mark
+ * no learner failed.  Two GETs, cacheable (304s on a later run).
+ */
+int glow_prov_preflight(struct glow_prov_run *run, struct glow_buf *why);
+
 void glow_prov_run_init(struct glow_prov_run *run, struct glow_gh *gh);
 void glow_prov_run_free(struct glow_prov_run *run);
 

@@ -202,11 +202,12 @@ test_expect_success 'a torn last log line is left alone, the next record on its 
 	test "$(tail -n 1 torn.log | jq -r .github_handle)" = judy
 '
 
-test_expect_success '--check-auth: sees the template, exit 0; a bad token, exit 2' '
+test_expect_success '--check-auth: sees the template and its workflows, exit 0; a bad token, exit 2' '
 	prov_clear &&
 	glow-provision --check-auth >out 2>err &&
 	test "$(json_get out .is_template)" = true &&
-	test "$(sim_count "*" .)" = 1 &&
+	test "$(sim_count "*" .)" = 2 &&
+	test "$(sim_count GET "^/repos/glow-org/learning-room-template/contents/.github/workflows\$")" = 1 &&
 	GLOW_TOKEN=ghs_nonsense test_expect_code 2 glow-provision --check-auth >out 2>err &&
 	test_grep "authentication refused" err &&
 	test_expect_code 2 glow-provision --check-auth -T glow-org/admin >out 2>err &&

@@ -102,13 +102,31 @@ test_expect_success 'healing needs the Workflows permission: without it the lear
 	test "$(jq -r ".learners[] | select(.github_handle==\"carol\") | .provision_state" roster.json)" = healed
 '
 
-test_expect_success 'a file the template lacks cannot be healed: the learner fails loudly' '
+test_expect_success 'a template that lacks a required file fails the pass before any learner' '
 	prov_roster $C frank >f.json &&
-	test_expect_code 1 glow-provision -w pr-validation-bot.yml,missing.yml -f f.json -l f.log >sum 2>err &&
-	test "$(json_get f.log .result)" = error &&
-	json_get f.log .error_detail | grep "cannot heal" &&
-	test_grep "frank@@$C: error" err &&
-	test "$(json_get f.json .learners[0].provision_state)" = failed
+	cp f.json f.orig &&
+	prov_clear &&
+	test_expect_code 2 glow-provision -w pr-validation-bot.yml,missing.yml -f f.json -l f.log >sum 2>err &&
+	test_grep "cannot use template .glow-org/learning-room-template.: it lacks .github/workflows/missing.yml; no learner was touched" err &&
+	test "$(wc -l <err)" = 1 &&
+	test_cmp f.orig f.json &&
+	test ! -s f.log &&
+	test "$(prov_mutations)" = 0
+'
+
+test_expect_success 'a wrong template fails the pass with one message naming it, no learner failed' '
+	prov_roster $C frank >f.json &&
+	cp f.json f.orig &&
+	prov_clear &&
+	test_expect_code 2 env LEARNING_ROOM_TEMPLATE_REPO=glow-org/no-such-template \
+		glow-provision -f f.json -l f.log >sum 2>err &&
+	test_grep "cannot read template .glow-org/no-such-template.: no such repository, or the App cannot see it; no learner was touched" err &&
+	test_cmp f.orig f.json &&
+	test ! -s f.log &&
+	test_expect_code 2 env LEARNING_ROOM_TEMPLATE_REPO=glow-org/admin \
+		glow-provision -f f.json -l f.log >sum 2>err &&
+	test_grep "not a template repository" err &&
+	test "$(prov_mutations)" = 0
 '
 
 test_expect_success 'invitation: a collaborator needs nothing' '

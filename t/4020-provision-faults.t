@@ -112,7 +112,7 @@ test_expect_success 'a limit longer than GLOW_MAX_WAIT stops the batch, exit 1' 
 '
 
 test_expect_success '5xx storms and connection resets are retried: all created' '
-	sim_fault "{\"method\":\"*\",\"path\":\"^/repos/\",\"kind\":\"status\",\"status\":502,\"times\":6}" &&
+	sim_fault "{\"method\":\"*\",\"path\":\"^/repos/\",\"kind\":\"status\",\"status\":502,\"times\":6,\"skip\":2}" &&
 	sim_fault "{\"method\":\"*\",\"path\":\"^/repos/\",\"kind\":\"status\",\"status\":503,\"times\":3,\"skip\":4}" &&
 	sim_fault "{\"method\":\"*\",\"path\":\"^/repos/\",\"kind\":\"reset\",\"times\":2,\"skip\":9}" &&
 	prov_roster $C rupert sybil trent >s.json &&

@@ -3,7 +3,7 @@
 # glow-cohort's parts that need no provisioning: the version kept in step
 # with the Makefile, usage, POSIX sh, the registration front door
 # (register), the alert issue (alert), the commit that survives a
-# concurrent push (commit), and the install-glow action's script.
+# concurrent push (commit).  The install-glow action: t/5020.
 . "${0%/*}/lib.sh"
 . "$T_DIR/sim.sh"
 
@@ -282,40 +282,6 @@ test_expect_success 'commit: a roster that cannot be merged pushes nothing and e
 	test "$(git -C origin.git rev-parse main)" = "$before" &&
 	test ! -d admin/.git/rebase-merge &&
 	glow-roster validate -f admin/roster.json
-'
-
-test_expect_success 'install-glow from a static binaries archive: checked, installed, on PATH' '
-	mkdir -p arch/glow && cp "$GLOW_BIN"/glow-api "$GLOW_BIN"/glow-roster arch/glow/ &&
-	tar -czf glow.tar.gz -C arch glow &&
-	sum=$(sha256sum glow.tar.gz | cut -d" " -f1) &&
-	: >path && : >out.env &&
-	GLOW_INSTALL_FROM=url GLOW_INSTALL_URL=file://$TRASH/glow.tar.gz GLOW_INSTALL_SHA256=$sum \
-	GLOW_INSTALL_DIR=$TRASH/inst GITHUB_PATH=$TRASH/path GITHUB_OUTPUT=$TRASH/out.env \
-		sh "$GLOW_SRC/.github/actions/install-glow/install.sh" 2>err &&
-	test -x inst/bin/glow-api && test -x inst/bin/glow-cohort &&
-	echo "$TRASH/inst/bin" >expect && test_cmp expect path &&
-	test_grep "^bin=$TRASH/inst/bin$" out.env &&
-	inst/bin/glow-cohort -V >v && test_grep "^glow-cohort " v
-'
-
-test_expect_success 'install-glow from source: make builds every program, glow-cohort too' '
-	: >path && : >out.env &&
-	GLOW_INSTALL_DIR=$TRASH/src GITHUB_PATH=$TRASH/path GITHUB_OUTPUT=$TRASH/out.env \
-		sh "$GLOW_SRC/.github/actions/install-glow/install.sh" >/dev/null 2>err &&
-	for p in glow-jwt glow-token glow-api glow-roster glow-progress glow-cohort; do
-		test -x src/bin/$p || { echo "no $p"; exit 1; }
-	done &&
-	src/bin/glow-api -V &&
-	test_grep "^bin=$TRASH/src/bin$" out.env
-'
-
-test_expect_success 'install-glow refuses an archive whose SHA-256 is not the one given' '
-	rm -rf inst &&
-	test_expect_code 2 env GLOW_INSTALL_FROM=url GLOW_INSTALL_URL=file://$TRASH/glow.tar.gz \
-		GLOW_INSTALL_SHA256=0000000000000000000000000000000000000000000000000000000000000000 \
-		GLOW_INSTALL_DIR=$TRASH/inst sh "$GLOW_SRC/.github/actions/install-glow/install.sh" 2>err &&
-	test_grep "SHA-256" err &&
-	test ! -e inst/bin/glow-api
 '
 
 test_done
