@@ -53,6 +53,17 @@ test_expect_success 'bad configuration exits 2 before any request' '
 	test_grep "no such file" err
 '
 
+test_expect_success 'a glow program missing from PATH is named, not taken for a bad roster' '
+	mkdir -p nogr cfg2 &&
+	printf "{\"version\":1,\"cohorts\":[],\"learners\":[]}\n" >cfg2/roster.json &&
+	for p in "$GLOW_BIN"/glow-*; do
+		case ${p##*/} in glow-roster) ;; *) ln -sf "$p" nogr/ ;; esac
+	done &&
+	test_expect_code 2 env PATH="$TRASH/nogr:/usr/bin:/bin" glow-cohort -d cfg2 2>err &&
+	test_grep "cannot run .glow-roster.: not found on PATH" err &&
+	test_grep -v "does not validate" err
+'
+
 sim_config_default >sim.json
 sim_start sim.json
 
