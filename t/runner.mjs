@@ -241,7 +241,7 @@ function runSteps(steps, job, where) {
 }
 
 function uses(ref, w, env, job, rec) {
-  const [target, version] = ref.split("@");
+  const target = ref.split("@")[0];
   if (target.startsWith("./") || cfg.actions[target]) {
     const dir = target.startsWith("./") ? path.join(ws, target) : cfg.actions[target];
     return composite(dir, w, job, rec);
