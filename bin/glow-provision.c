@@ -367,7 +367,8 @@ record(struct glow_prov_learner *l, struct glow_prov_outcome *o,
 	rec.result = o->result;
 	rec.repo = l->full;
 	rec.template_sha = sha;
-	rec.error_detail = strcmp(o->result, "error") ? NULL : o->detail.p;
+	rec.error_detail = (!strcmp(o->result, "error") ||
+	    !strcmp(o->result, "skipped")) && o->detail.len ? o->detail.p : NULL;
 	rec.requests = o->requests;
 	rec.invitation = o->invitation;
 	rec.healed = (const char *const *)o->healed;

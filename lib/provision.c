@@ -6,6 +6,7 @@
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -406,11 +407,59 @@ glow_prov_marker_in(const struct glow_json *doc, int arr, const char *marker)
 		if (glow_json_type(doc, v) != GLOW_JSON_OBJECT ||
 		    glow_json_string(doc, glow_json_get(doc, v, "body"), &b) < 0)
 			continue;
+		if (!glow_json_streq(doc, glow_json_get(doc, glow_json_get(doc, v,
+		    "user"), "type"), "Bot"))
+			continue;
 		if (b.p && memmem(b.p, b.len, marker, strlen(marker)))
 			found = 1;
 	}
 	glow_buf_free(&b);
 	return found;
+}
+
+void
+glow_prov_description(struct glow_buf *out, const char *handle,
+    const char *cohort, const char *key)
+{
+	glow_buf_printf(out, "Learning room of @%s (%s) [glow %s]", handle,
+	    cohort, key);
+}
+
+enum glow_prov_origin
+glow_prov_origin(const struct glow_json *doc, int repo, const char *tmpl,
+    const char *handle, const char *cohort, const char *key)
+{
+	struct glow_buf d = GLOW_BUF_INIT, want = GLOW_BUF_INIT;
+	enum glow_prov_origin o = GLOW_PROV_NOT_MARKED;
+	size_t hn = strlen(handle), cn = strlen(cohort);
+	const char *p;
+
+	if (glow_json_type(doc, repo) != GLOW_JSON_OBJECT)
+		return GLOW_PROV_NOT_TEMPLATE;
+	if (glow_json_string(doc, glow_json_get(doc, glow_json_get(doc, repo,
+	    "template_repository"), "full_name"), &d) < 0 || !d.p ||
+	    strcasecmp(d.p, tmpl) != 0) {
+		glow_buf_free(&d);
+		return GLOW_PROV_NOT_TEMPLATE;
+	}
+	glow_buf_reset(&d);
+	if (glow_json_string(doc, glow_json_get(doc, repo, "description"), &d) >= 0 &&
+	    d.p) {
+		glow_buf_printf(&want, "[glow %s]", key);
+		if (want.p && strstr(d.p, want.p))
+			o = GLOW_PROV_OURS;
+		/* glow 0.1: "Learning room of @HANDLE (COHORT)", nothing more */
+		p = d.p + strlen("Learning room of @");
+		if (o != GLOW_PROV_OURS &&
+		    strncmp(d.p, "Learning room of @", strlen("Learning room of @")) == 0 &&
+		    d.len == strlen("Learning room of @") + hn + 2 + cn + 1 &&
+		    strncasecmp(p, handle, hn) == 0 && strncmp(p + hn, " (", 2) == 0 &&
+		    strncmp(p + hn + 2, cohort, cn) == 0 && p[hn + 2 + cn] == ')')
+			o = GLOW_PROV_OURS;
+	}
+	glow_buf_free(&d);
+	glow_buf_free(&want);
+	return o;
 }
 
 static int

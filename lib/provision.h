@@ -113,9 +113,36 @@ void glow_prov_list_free(char **list);
  */
 int glow_prov_dir_has(const struct glow_json *doc, int arr, const char *name);
 
-/* Does any comment of the array arr have marker in its "body"?  1 or 0. */
+/*
+ * Does any comment of the array arr, written by a bot (user.type "Bot":
+ * an App, never a learner who quoted the comment), have marker in its
+ * "body"?  1 or 0.
+ */
 int glow_prov_marker_in(const struct glow_json *doc, int arr,
     const char *marker);
+
+/*
+ * Provenance (glow-provision(1), PROVENANCE).  A repository is a learner's
+ * only when glow can show it made it for that learner's key: the roster
+ * records it for the key, or GitHub's own record of it (GET /repos/{o}/{r})
+ * names the configured template as its template_repository and its
+ * description carries glow's mark for the key, which glow writes at
+ * generation:
+ *
+ *     Learning room of @Alice (spring-2026) [glow alice@@spring-2026]
+ *
+ * (glow 0.1 wrote the same without the bracket; that form, with the
+ * learner's handle in any case and the cohort exact, is accepted too).
+ */
+enum glow_prov_origin {
+	GLOW_PROV_OURS = 0,             /* made by glow for this key */
+	GLOW_PROV_NOT_TEMPLATE,         /* not made from the template */
+	GLOW_PROV_NOT_MARKED            /* from the template, not for this key */
+};
+void glow_prov_description(struct glow_buf *out, const char *handle,
+    const char *cohort, const char *key);
+enum glow_prov_origin glow_prov_origin(const struct glow_json *doc, int repo,
+    const char *tmpl, const char *handle, const char *cohort, const char *key);
 
 /* Is login (ASCII case-insensitive) among the "login"s of the array of
  * users arr?  1 or 0. */

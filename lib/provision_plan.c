@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "json.h"
 #include "provision_run.h"
@@ -62,6 +63,10 @@ plan_one(const struct glow_roster *r, size_t i, const char *owner,
 	    !(l->full = malloc(strlen(l->owner) + strlen(l->name) + 2)))
 		return -1;
 	sprintf(l->full, "%s/%s", l->owner, l->name);
+	/* The roster names this repository for this key: glow recorded it. */
+	if ((v = glow_roster_get(r, i, GLOW_RF_REPO, scratch, &n)) &&
+	    n == strlen(l->full) && strncasecmp(v, l->full, n) == 0)
+		l->recorded = 1;
 	if ((v = glow_roster_get(r, i, GLOW_RF_ENROLL_REPO, scratch, &n)) &&
 	    !(l->enroll = strndup(v, n)))
 		return -1;
@@ -153,6 +158,13 @@ glow_prov_settle(const struct glow_prov_learner *l, struct glow_prov_outcome *o,
 	*repo = l->full;
 	if (!o->result)
 		o->result = "error";
+	if (!strcmp(o->result, "skipped")) {
+		/* stopped by the credentials, not by anything of the learner's:
+		 * the state stays (pending), a repository made is recorded */
+		if (!o->created)
+			*repo = NULL;
+		return GLOW_PROV_C_SKIPPED;
+	}
 	if (!strcmp(o->result, "error")) {
 		*state = "failed";
 		if (!o->created)

@@ -572,6 +572,7 @@ generate(struct glow_prov_run *run, struct glow_prov_learner *l,
 	struct glow_gh_resp r;
 	struct glow_jw w;
 	enum glow_gh_err e;
+	long retries;
 	int rc = 0;
 
 	(void)glow_prov_template_sha(run);
@@ -580,7 +581,7 @@ generate(struct glow_prov_run *run, struct glow_prov_learner *l,
 		    l->full);
 	glow_gh_path(&path, "/repos/%s/%s/generate", run->tmpl_owner,
 	    run->tmpl_name);
-	glow_buf_printf(&desc, "Learning room of @%s (%s)", l->handle, l->cohort);
+	glow_prov_description(&desc, l->handle, l->cohort, l->key);
 	glow_jw_init(&w, &body, 0);
 	glow_jw_object(&w);
 	glow_jw_key(&w, "owner");
@@ -595,12 +596,15 @@ generate(struct glow_prov_run *run, struct glow_prov_learner *l,
 	glow_jw_bool(&w, 0);
 	glow_jw_end(&w);
 	glow_gh_resp_init(&r);
+	retries = run->gh->stats.retries;
 	e = glow_prov_call(run, "POST", path.p, body.p, &r);
 	if (e == GLOW_GH_OK && r.status == 201)
 		o->created = 1;
 	else if (e == GLOW_GH_HTTP && r.status == 422 &&
 	    message_has(&r, "already exists"))
-		o->exists = 1;          /* the name clash: it exists */
+		/* the name clash: it exists.  After a retry of this POST it may
+		 * be this very generation, whose first answer was lost. */
+		o->clash = run->gh->stats.retries > retries ? 2 : 1;
 	else
 		rc = fail(run, o, e, &r, "cannot create '%s'", l->full);
 	glow_gh_resp_free(&r);
@@ -608,6 +612,34 @@ generate(struct glow_prov_run *run, struct glow_prov_learner *l,
 	glow_buf_free(&body);
 	glow_buf_free(&desc);
 	return rc;
+}
+
+/* Does the file at path (a contents API path) hold b64 (base64 without
+ * line breaks)?  1 or 0. */
+static int
+same_file(struct glow_prov_run *run, const char *path, const char *b64)
+{
+	struct glow_buf b = GLOW_BUF_INIT;
+	struct glow_gh_resp r;
+	struct glow_json doc;
+	struct glow_json_error jerr;
+	size_t k, j;
+	int same = 0;
+
+	glow_gh_resp_init(&r);
+	if (glow_prov_call(run, "GET", path, NULL, &r) == GLOW_GH_OK &&
+	    glow_json_parse(&doc, r.body.p ? r.body.p : "", r.body.len, &jerr) == 0) {
+		if (glow_json_string(&doc, glow_json_get(&doc, 0, "content"), &b) >= 0) {
+			for (k = j = 0; k < b.len; k++)
+				if (b.p[k] != '\n' && b.p[k] != '\r')
+					b.p[j++] = b.p[k];
+			same = j == strlen(b64) && (j == 0 || memcmp(b.p, b64, j) == 0);
+		}
+		glow_json_free(&doc);
+	}
+	glow_gh_resp_free(&r);
+	glow_buf_free(&b);
+	return same;
 }
 
 static int
@@ -638,6 +670,12 @@ heal(struct glow_prov_run *run, struct glow_prov_learner *l,
 	glow_jw_end(&w);
 	glow_gh_resp_init(&r);
 	e = glow_prov_call(run, "PUT", path.p, body.p, &r);
+	/* GitHub's "sha wasn't supplied": the file is there now.  When an
+	 * earlier attempt of this PUT took effect but its answer was lost,
+	 * the file holds the template's content: that is success. */
+	if (e == GLOW_GH_HTTP && r.status == 422 && message_has(&r, "sha") &&
+	    same_file(run, path.p, b64))
+		e = GLOW_GH_OK, r.status = 201;
 	if (e == GLOW_GH_OK && (r.status == 201 || r.status == 200)) {
 		if (o->nhealed < GLOW_PROV_MAX_HEALED) {
 			if ((copy = strdup(file)))
@@ -655,6 +693,54 @@ heal(struct glow_prov_run *run, struct glow_prov_learner *l,
 	glow_buf_free(&path);
 	glow_buf_free(&body);
 	glow_buf_free(&msg);
+	return rc;
+}
+
+/*
+ * Is the existing repository this learner's?  Only when glow can show it
+ * made it for the learner's key (provision.h, glow_prov_origin): GET
+ * /repos/{o}/{r}.  Anything else fails the learner before any write or
+ * invitation.
+ */
+static int
+provenance(struct glow_prov_run *run, struct glow_prov_learner *l,
+    struct glow_prov_outcome *o)
+{
+	struct glow_buf path = GLOW_BUF_INIT;
+	struct glow_gh_resp r;
+	struct glow_json doc;
+	struct glow_json_error jerr;
+	enum glow_gh_err e;
+	enum glow_prov_origin origin;
+	int rc = 0;
+
+	glow_gh_path(&path, "/repos/%s/%s", l->owner, l->name);
+	glow_gh_resp_init(&r);
+	e = glow_prov_call(run, "GET", path.p, NULL, &r);
+	if (e != GLOW_GH_OK) {
+		rc = fail(run, o, e, &r, "cannot read '%s'", l->full);
+		goto out;
+	}
+	if (glow_json_parse(&doc, r.body.p ? r.body.p : "", r.body.len, &jerr) < 0) {
+		rc = fail(run, o, GLOW_GH_JSON, &r, "cannot read '%s'", l->full);
+		goto out;
+	}
+	origin = glow_prov_origin(&doc, 0, run->tmpl_full, l->handle, l->cohort,
+	    l->key);
+	glow_json_free(&doc);
+	if (origin != GLOW_PROV_OURS) {
+		o->foreign = 1;
+		o->result = "error";
+		glow_buf_reset(&o->detail);
+		glow_buf_printf(&o->detail, "the name is taken by a repository glow "
+		    "did not make for %s: '%s' %s", l->key, l->full,
+		    origin == GLOW_PROV_NOT_TEMPLATE ? "was not made from the "
+		    "template" : "was made from the template for someone else");
+		rc = -1;
+	}
+out:
+	glow_gh_resp_free(&r);
+	glow_buf_free(&path);
 	return rc;
 }
 
@@ -697,8 +783,13 @@ verify(struct glow_prov_run *run, struct glow_prov_learner *l,
 		e = glow_prov_call(run, "GET", path.p, NULL, &r);
 		if (e == GLOW_GH_OK)
 			break;
+		/* Content not there yet: 409 "Git Repository is empty", 404
+		 * "This repository is empty", or, for a repository just made,
+		 * any 404 (GitHub's read-after-write lag: the new repository
+		 * is not visible everywhere at once; the preflight showed the
+		 * template has the files). */
 		if (e == GLOW_GH_HTTP && (r.status == 409 || (r.status == 404 &&
-		    message_has(&r, "empty")))) {
+		    (o->created || message_has(&r, "empty"))))) {
 			early++;
 			if (waited >= run->timeout) {
 				glow_buf_reset(&o->detail);
@@ -775,12 +866,9 @@ invite_put(struct glow_prov_run *run, struct glow_prov_learner *l,
 		o->invitation = "collaborator";
 	else if (e == GLOW_GH_OK && (r.status == 201 || r.status == 200))
 		o->invitation = fresh;
-	else if (e == GLOW_GH_HTTP && (r.status == 404 || r.status == 422))
-		rc = fail(run, o, e, &r, "cannot invite '%s' to '%s' (no such "
-		    "user?)", l->handle, l->full);
 	else
 		rc = fail(run, o, e, &r, "cannot invite '%s' to '%s'", l->handle,
-		    l->full);
+		    l->full);       /* fail() adds GitHub's status and message */
 	glow_gh_resp_free(&r);
 	glow_buf_free(&path);
 	return rc;
@@ -861,7 +949,13 @@ out:
 	return rc;
 }
 
-/* The "your room is ready" comment, once: the marker says it is there. */
+/*
+ * The "your room is ready" comment, once: a comment of the App's carrying
+ * the marker says it is there.  The POST is sent without the client's own
+ * retries (a POST retried after a lost answer comments twice); after a
+ * failure that may have taken effect (5xx, a network error) the comments
+ * are read again for the marker before it is sent again, at most 3 times.
+ */
 static int
 comment(struct glow_prov_run *run, struct glow_prov_learner *l,
     struct glow_prov_outcome *o)
@@ -874,7 +968,7 @@ comment(struct glow_prov_run *run, struct glow_prov_learner *l,
 	struct glow_jw w;
 	enum glow_gh_err e;
 	char *slash;
-	int rc = 0;
+	int rc = 0, tries, retries, yes;
 
 	if (!l->enroll || l->issue <= 0 || !(slash = strchr(l->enroll, '/')))
 		return 0;
@@ -882,22 +976,6 @@ comment(struct glow_prov_run *run, struct glow_prov_learner *l,
 	glow_gh_path(&path, "/repos/%s/%s/issues/%lld/comments", l->enroll,
 	    slash + 1, l->issue);
 	*slash = '/';
-	glow_gh_resp_init(&r);
-	e = glow_prov_call_list(run, path.p, &list, &r);
-	if (e != GLOW_GH_OK) {
-		rc = fail(run, o, e, &r, "cannot read the comments of '%s#%lld'",
-		    l->enroll, l->issue);
-		goto out;
-	}
-	if (glow_json_parse(&doc, list.p, list.len, &jerr) == 0) {
-		int yes = glow_prov_marker_in(&doc, 0, GLOW_PROV_MARKER);
-
-		glow_json_free(&doc);
-		if (yes) {
-			o->comment = "present";
-			goto out;
-		}
-	}
 	glow_buf_printf(&text, "@%s, your learning room is ready: %s/%s\n\n"
 	    "Accept the invitation at %s/%s/invitations to start.\n\n"
 	    GLOW_PROV_MARKER "\n", l->handle, run->web, l->full, run->web,
@@ -907,13 +985,39 @@ comment(struct glow_prov_run *run, struct glow_prov_learner *l,
 	glow_jw_key(&w, "body");
 	glow_jw_str(&w, text.p);
 	glow_jw_end(&w);
-	e = glow_prov_call(run, "POST", path.p, body.p, &r);
-	if (e == GLOW_GH_OK && r.status == 201)
-		o->comment = "posted";
-	else
-		rc = fail(run, o, e, &r, "cannot comment on '%s#%lld'", l->enroll,
-		    l->issue);
-out:
+	glow_gh_resp_init(&r);
+	for (tries = 0;; tries++) {
+		e = glow_prov_call_list(run, path.p, &list, &r);
+		if (e != GLOW_GH_OK) {
+			rc = fail(run, o, e, &r, "cannot read the comments of "
+			    "'%s#%lld'", l->enroll, l->issue);
+			break;
+		}
+		yes = 0;
+		if (glow_json_parse(&doc, list.p, list.len, &jerr) == 0) {
+			yes = glow_prov_marker_in(&doc, 0, GLOW_PROV_MARKER);
+			glow_json_free(&doc);
+		}
+		if (yes) {
+			o->comment = tries ? "posted" : "present";
+			break;
+		}
+		retries = run->gh->max_retries;
+		run->gh->max_retries = 0;
+		e = glow_prov_call(run, "POST", path.p, body.p, &r);
+		run->gh->max_retries = retries;
+		if (e == GLOW_GH_OK && r.status == 201) {
+			o->comment = "posted";
+			break;
+		}
+		if (tries == 2 || !((e == GLOW_GH_HTTP && r.status >= 500) ||
+		    e == GLOW_GH_NETWORK || e == GLOW_GH_TIMEOUT)) {
+			rc = fail(run, o, e, &r, "cannot comment on '%s#%lld'",
+			    l->enroll, l->issue);
+			break;
+		}
+		content_sleep(run, 1 << tries);
+	}
 	glow_gh_resp_free(&r);
 	glow_buf_free(&path);
 	glow_buf_free(&list);
@@ -922,8 +1026,8 @@ out:
 	return rc;
 }
 
-void
-glow_prov_learner(struct glow_prov_run *run, struct glow_prov_learner *l,
+static void
+learner_steps(struct glow_prov_run *run, struct glow_prov_learner *l,
     struct glow_prov_outcome *o)
 {
 	int ex;
@@ -932,8 +1036,20 @@ glow_prov_learner(struct glow_prov_run *run, struct glow_prov_learner *l,
 		return;
 	if (!ex && generate(run, l, o) < 0)
 		return;
-	if (ex)
+	if (ex || o->clash)
 		o->exists = 1;
+	/* An existing repository is used only when glow can show it made it
+	 * for this key.  A name clash met by a retried generation, on a
+	 * repository that carries glow's mark for this key, is that very
+	 * generation, whose first answer was lost: created. */
+	if (o->exists && !l->recorded) {
+		if (provenance(run, l, o) < 0)
+			return;
+		if (o->clash == 2) {
+			o->exists = 0;
+			o->created = 1;
+		}
+	}
 	if (verify(run, l, o) < 0 || invite(run, l, o) < 0)
 		return;
 	if (run->comment && comment(run, l, o) < 0)
@@ -949,4 +1065,18 @@ glow_prov_learner(struct glow_prov_run *run, struct glow_prov_learner *l,
 		o->result = "verified";         /* healthy, nothing changed */
 	else
 		o->result = "already-exists";
+}
+
+void
+glow_prov_learner(struct glow_prov_run *run, struct glow_prov_learner *l,
+    struct glow_prov_outcome *o)
+{
+	int fatal_before = run->fatal != NULL;
+
+	learner_steps(run, l, o);
+	/* Credentials that fail while this learner is in flight say nothing
+	 * about the learner: it is skipped, not failed, and stays pending. */
+	if (!fatal_before && run->fatal && (!o->result ||
+	    !strcmp(o->result, "error")))
+		o->result = "skipped";
 }

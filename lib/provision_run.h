@@ -62,6 +62,8 @@ struct glow_prov_learner {
 	long long issue;                /* enrollment issue, or 0 */
 	char state[16];                 /* provision_state */
 	enum glow_prov_sel sel;
+	int recorded;                   /* the roster's learning_room_repo is
+	                                   this repository */
 };
 
 /*
@@ -78,7 +80,9 @@ void glow_prov_plan_free(struct glow_prov_learner *ls, size_t n);
 /* How one learner went.  Zero it before use; glow_prov_outcome_free. */
 struct glow_prov_outcome {
 	const char *result;             /* created, already-exists, healed,
-	                                   verified, error; NULL: error */
+	                                   verified, skipped (credentials
+	                                   failed meanwhile), error; NULL:
+	                                   error */
 	const char *invitation;         /* invited, renewed, already-invited,
 	                                   collaborator, or NULL */
 	const char *comment;            /* posted, present, or NULL */
@@ -87,6 +91,9 @@ struct glow_prov_outcome {
 	struct glow_buf detail;         /* "what 'object': reason" on error */
 	long requests;
 	int created, exists;
+	int clash;                      /* generation answered 422 "exists":
+	                                   1, or 2 after a retry of its POST */
+	int foreign;                    /* the name is another's repository */
 };
 void glow_prov_outcome_free(struct glow_prov_outcome *o);
 
@@ -182,7 +189,8 @@ enum glow_prov_count {
 
 /*
  * What an outcome means: its counter; *state the learner's new
- * provision_state (failed, provisioned, healed) or NULL to keep it;
+ * provision_state (failed, provisioned, healed) or NULL to keep it (a
+ * learner skipped because the credentials failed meanwhile stays as it was);
  * *repo the learning_room_repo to record or NULL.  A missing result
  * becomes "error", an error without detail "failed".
  */

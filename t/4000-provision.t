@@ -120,9 +120,18 @@ test_expect_success 'second run over a healthy cohort: no request at all' '
 	test "$(wc -l <log.jsonl)" = 3
 '
 
-test_expect_success 'a repository that exists already: already-exists, never generated' '
-	sim_ctl POST state "{\"op\":\"add_repo\",\"full_name\":\"$R-dave\",\"private\":true,
-		\"files\":$(sim_state ".repos[\"glow-org/learning-room-template\"].files")}" >/dev/null &&
+# A repository glow made earlier (from the template, with glow's mark for
+# the key) that the roster does not record: a run that stopped before
+# writing the roster.
+made_by_glow() {
+	sim_ctl POST state "{\"op\":\"add_repo\",\"full_name\":\"$R-$1\",\"private\":true,
+		\"template\":\"glow-org/learning-room-template\",
+		\"description\":\"Learning room of @$1 ($C) [glow ${2:-$1}@@$C]\",
+		\"files\":$(sim_state ".repos[\"glow-org/learning-room-template\"].files")}" >/dev/null
+}
+
+test_expect_success 'a repository glow made earlier: already-exists, never generated' '
+	made_by_glow dave &&
 	prov_roster $C dave >d.json &&
 	prov_clear &&
 	glow-provision -f d.json -l d.log >sum 2>err &&
@@ -134,8 +143,7 @@ test_expect_success 'a repository that exists already: already-exists, never gen
 '
 
 test_expect_success 'the name clash (422) when the listing missed it: already-exists' '
-	sim_ctl POST state "{\"op\":\"add_repo\",\"full_name\":\"$R-erin\",\"private\":true,
-		\"files\":$(sim_state ".repos[\"glow-org/learning-room-template\"].files")}" >/dev/null &&
+	made_by_glow erin &&
 	sim_fault "{\"method\":\"GET\",\"path\":\"^/orgs/glow-org/repos\$\",\"kind\":\"status\",\"status\":404,\"times\":1}" &&
 	sim_fault "{\"method\":\"GET\",\"path\":\"^/installation/repositories\$\",\"kind\":\"status\",\"status\":404,\"times\":1}" &&
 	sim_fault "{\"method\":\"GET\",\"path\":\"^/repos/$R-erin\$\",\"kind\":\"status\",\"status\":404,\"times\":1}" &&
@@ -146,6 +154,42 @@ test_expect_success 'the name clash (422) when the listing missed it: already-ex
 	test "$(json_get e.log .result)" = already-exists &&
 	test "$(json_get e.json .learners[0].provision_state)" = provisioned &&
 	test "$(sim_state ".generated[\"$R-erin\"] // 0")" = 0
+'
+
+test_expect_success 'a repository of the name that glow did not make: that learner fails, nothing written' '
+	sim_ctl POST state "{\"op\":\"add_repo\",\"full_name\":\"$R-walter\",\"private\":true,
+		\"files\":$(sim_state ".repos[\"glow-org/learning-room-template\"].files")}" >/dev/null &&
+	sim_ctl POST state "{\"op\":\"set_files\",\"repo\":\"$R-walter\",\"files\":{\"README.md\":\"mine\"}}" >/dev/null &&
+	prov_roster $C walter >w.json &&
+	prov_clear &&
+	test_expect_code 1 glow-provision -f w.json -l w.log >sum 2>err &&
+	test_grep "the name is taken by a repository glow did not make for walter@@$C: .$R-walter. was not made from the template" err &&
+	test "$(json_get w.json .learners[0].provision_state)" = failed &&
+	test "$(json_get w.json .learners[0].learning_room_repo)" = null &&
+	test "$(json_get w.log .result)" = error &&
+	test "$(prov_mutations)" = 0 &&
+	test "$(sim_state ".repos[\"$R-walter\"].invitations | length")" = 0 &&
+	test "$(sim_state ".repos[\"$R-walter\"].files | keys | join(\",\")")" = README.md
+'
+
+test_expect_success 'a room made from the template for another key is not given to this one' '
+	made_by_glow victor someone-else &&
+	prov_roster $C victor >v.json &&
+	prov_clear &&
+	test_expect_code 1 glow-provision -f v.json -l v.log >sum 2>err &&
+	test_grep "did not make for victor@@$C: .$R-victor. was made from the template for someone else" err &&
+	test "$(prov_mutations)" = 0 &&
+	test "$(sim_state ".repos[\"$R-victor\"].invitations | length")" = 0
+'
+
+test_expect_success 'the roster'"'"'s record of the repository is proof enough (no read of it)' '
+	sim_ctl POST state "{\"op\":\"add_repo\",\"full_name\":\"$R-trent\",\"private\":true,
+		\"files\":$(sim_state ".repos[\"glow-org/learning-room-template\"].files")}" >/dev/null &&
+	prov_roster $C trent | jq ".learners[0].learning_room_repo = \"$R-trent\" | .learners[0].provision_state = \"failed\"" >t.json &&
+	prov_clear &&
+	glow-provision -f t.json -l t.log >sum 2>err &&
+	test "$(json_get t.log .result)" = already-exists &&
+	test "$(sim_count GET "^/repos/$R-trent\$")" = 0
 '
 
 test_expect_success 'stdin mode: the roster to stdout, the summary to stderr or -s' '

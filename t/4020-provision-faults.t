@@ -43,7 +43,7 @@ test_expect_success '-c: a 401 mints a new token and the call is made again' '
 	test "$(sim_count POST "$GEN")" = 2
 '
 
-test_expect_success 'a 401 that stays stops the batch: exit 2, the rest left pending' '
+test_expect_success 'a 401 that stays stops the batch: exit 2; the learner in flight and the rest stay pending' '
 	sim_fault "{\"method\":\"POST\",\"path\":\"$GEN\",\"kind\":\"status\",\"status\":401,\"body\":\"{\\\"message\\\":\\\"Bad credentials\\\"}\",\"times\":1}" &&
 	prov_roster $C frank grace >f.json &&
 	prov_clear &&
@@ -51,7 +51,9 @@ test_expect_success 'a 401 that stays stops the batch: exit 2, the rest left pen
 	test_grep "authentication refused" err &&
 	test "$(sim_count POST "$GEN")" = 1 &&
 	test "$(jq -r ".learners[] | select(.github_handle==\"grace\") | .provision_state" f.json)" = pending &&
-	test "$(json_get f.log .result)" = error
+	test "$(jq -r ".learners[] | select(.github_handle==\"frank\") | .provision_state" f.json)" = pending &&
+	test "$(json_get f.log .result)" = skipped &&
+	json_get f.log .error_detail | grep "401 Bad credentials"
 '
 
 test_expect_success 'a token command that fails: exit 2 before any request' '

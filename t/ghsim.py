@@ -42,6 +42,9 @@ CONFIGURATION (JSON; every key optional; t/sim-default.json is the default)
                     accounts and unknown repository owners are added)
     repos           [{"full_name":"o/r", "private":true, "is_template":false,
                       "description":"", "files":{"path":"text"}}]
+    replication_lag 0      seconds after generation during which every
+                           request to the new repository answers 404 (GitHub's
+                           read-after-write lag)
     template_delay  0.3    seconds before a generated repository's content
                            appears (contents 404, git endpoints 409 before)
     token_ttl       3600   installation token lifetime, seconds
@@ -148,7 +151,10 @@ CONTROL API (no authentication, never logged, never limited)
            retry-after if given), secondary429 (same with 429), primary (403,
            x-ratelimit-remaining 0, reset now+retry_after (default 60)),
            plain403 ("Resource not accessible by integration"), badjson (200
-           with a truncated JSON body).  "delay" applies to every kind.
+           with a truncated JSON body), lost (the request takes effect, then
+           its answer is lost: "status", default 502, is sent instead; the
+           log keeps the real one as lost_status).  "delay" applies to
+           every kind.
            Faults act before authentication and are not counted against any
            limit.  -> 201 {"id":N}
     GET    /_sim/faults   DELETE /_sim/faults
@@ -226,6 +232,7 @@ REPO_NAME_RE = re.compile(r"[A-Za-z0-9._-]{1,100}")
 
 DEFAULTS = {
     "template_delay": 0.3,
+    "replication_lag": 0,
     "token_ttl": 3600,
     "content_limit": {"per_window": 80, "window": 60, "hourly": 500,
                       "hour": 3600, "retry_after": True},
@@ -631,8 +638,14 @@ class Sim:
             raise HTTPError(422, "repository exists: " + r["full_name"])
         owner = self.accounts.get(owner_login.lower()) or self.add_account(owner_login, "Organization")
         files = {p: to_bytes(c) for p, c in (r.get("files") or {}).items()}
+        tmpl = None
+        if r.get("template"):
+            t = self.repos.get(str(r["template"]).lower())
+            if t is None:
+                raise HTTPError(404, "no template " + str(r["template"]))
+            tmpl = t.id
         repo = Repo(self, owner, name, r.get("private", True), r.get("is_template", False),
-                    files, r.get("description"), ready_at)
+                    files, r.get("description"), ready_at, template=tmpl)
         self.repos[repo.full_name.lower()] = repo
         self.repos_by_id[repo.id] = repo
         return repo
@@ -1027,6 +1040,10 @@ class Sim:
         repo = self.repos.get((owner + "/" + name).lower())
         if repo is None or not self.visible(ctx, repo):
             raise not_found()
+        # GitHub's read-after-write lag: a repository just generated is
+        # not visible everywhere at once (plain 404 for replication_lag s).
+        if ctx.now < getattr(repo, "visible_at", 0):
+            raise not_found()
         return repo
 
     def need_perm(self, ctx, repo, perm, level):
@@ -1409,6 +1426,7 @@ class Sim:
         repo = Repo(self, acc, new_name, body.get("private", False), False, tmpl.files,
                     body.get("description"), ctx.now + float(self.conf["template_delay"]),
                     template=tmpl.id)
+        repo.visible_at = ctx.now + float(self.conf.get("replication_lag") or 0)
         self.repos[key] = repo
         self.repos_by_id[repo.id] = repo
         if inst["repository_selection"] == "selected":
@@ -2048,9 +2066,9 @@ class Sim:
             for spec in specs:
                 if not isinstance(spec, dict) or spec.get("kind") not in (
                         "status", "reset", "truncate", "slow", "secondary", "secondary429",
-                        "primary", "plain403", "badjson"):
+                        "primary", "plain403", "badjson", "lost"):
                     return 400, {"message": "bad fault: kind must be one of status reset truncate "
-                                            "slow secondary secondary429 primary plain403 badjson"}
+                                            "slow secondary secondary429 primary plain403 badjson lost"}
                 self.fault_id += 1
                 f = dict(spec)
                 f.update({"id": self.fault_id, "method": str(spec.get("method") or "*").upper(),
@@ -2406,7 +2424,7 @@ class Handler(BaseHTTPRequestHandler):
                                      b"charset=utf-8\r\nContent-Length: 4096\r\n\r\n{\"id\":")
                 self.reset()
                 return
-            if fault["kind"] != "slow":
+            if fault["kind"] not in ("slow", "lost"):
                 with sim.lock:
                     ctx.now = sim.now()
                     status, hdrs, data = sim.fault_response(fault, ctx)
@@ -2425,6 +2443,13 @@ class Handler(BaseHTTPRequestHandler):
             else:
                 status, hdrs, data = sim.handle(ctx)
             entry["status"] = status
+            if fault is not None and fault["kind"] == "lost":
+                # done, and the answer lost on the way (a 502 from the
+                # front end, as GitHub's load balancers give)
+                entry["lost_status"] = status
+                status = int(fault.get("status") or 502)
+                hdrs = [("Content-Type", "application/json; charset=utf-8")]
+                data = jdump({"message": "Server Error"})
             if status in (403, 429) and data and b"secondary rate limit" in data:
                 entry["limited"] = "secondary"
             elif status == 403 and data and b"API rate limit exceeded" in data:

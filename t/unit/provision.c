@@ -209,7 +209,10 @@ test_answers(void)
 	struct glow_json_error e;
 	long long id = 0;
 	const char *dirl = "[{\"name\":\"a.yml\",\"type\":\"file\"},{\"name\":\"sub\",\"type\":\"dir\"}]";
-	const char *com = "[{\"body\":\"hello\"},{\"body\":\"ready\\n<!-- glow:room-ready -->\"}]";
+	const char *com = "[{\"body\":\"hello\"},{\"body\":\"ready\\n<!-- glow:room-ready -->\","
+	    "\"user\":{\"login\":\"glow[bot]\",\"type\":\"Bot\"}}]";
+	const char *quoted = "[{\"body\":\"> ready\\n<!-- glow:room-ready -->\","
+	    "\"user\":{\"login\":\"alice\",\"type\":\"User\"}}]";
 	const char *users = "[{\"login\":\"Alice\"},{\"login\":\"bob\"}]";
 	const char *inv = "[{\"id\":7,\"invitee\":{\"login\":\"alice\"},\"expired\":true},"
 	    "{\"id\":8,\"invitee\":{\"login\":\"bob\"},\"expired\":true},"
@@ -224,6 +227,10 @@ test_answers(void)
 	glow_json_parse(&d, com, strlen(com), &e);
 	ok(glow_prov_marker_in(&d, 0, "<!-- glow:room-ready -->"), "marker found");
 	ok(!glow_prov_marker_in(&d, 0, "<!-- other -->"), "other marker not found");
+	glow_json_free(&d);
+	glow_json_parse(&d, quoted, strlen(quoted), &e);
+	ok(!glow_prov_marker_in(&d, 0, "<!-- glow:room-ready -->"),
+	    "the marker in a learner's comment does not count");
 	glow_json_free(&d);
 
 	glow_json_parse(&d, users, strlen(users), &e);
@@ -261,6 +268,45 @@ test_time_url(void)
 	glow_buf_free(&b);
 }
 
+static void
+test_origin(void)
+{
+	struct glow_json d;
+	struct glow_json_error e;
+	struct glow_buf b = GLOW_BUF_INIT;
+	const char *t = "o/tmpl", *h = "Alice", *c = "c1", *k = "alice@@c1";
+	char j[512];
+	int i;
+	static const struct { const char *tmpl, *desc; enum glow_prov_origin want; const char *what; } cases[] = {
+		{ "O/Tmpl", "Learning room of @Alice (c1) [glow alice@@c1]", GLOW_PROV_OURS, "mark and template (names in any case)" },
+		{ "o/tmpl", "Learning room of @alice (c1)", GLOW_PROV_OURS, "glow 0.1's description" },
+		{ "o/tmpl", "Learning room of @alice (c1) extra", GLOW_PROV_NOT_MARKED, "0.1's form, and more" },
+		{ "o/tmpl", "Learning room of @alice (C1)", GLOW_PROV_NOT_MARKED, "0.1's form, cohort in another case" },
+		{ "o/tmpl", "Learning room of @x (c-bob) [glow x@@c-bob]", GLOW_PROV_NOT_MARKED, "another key's mark" },
+		{ "o/tmpl", "[glow alice@@c1x]", GLOW_PROV_NOT_MARKED, "a longer key" },
+		{ "o/tmpl", NULL, GLOW_PROV_NOT_MARKED, "no description" },
+		{ "o/other", "Learning room of @Alice (c1) [glow alice@@c1]", GLOW_PROV_NOT_TEMPLATE, "another template" },
+		{ NULL, "Learning room of @Alice (c1) [glow alice@@c1]", GLOW_PROV_NOT_TEMPLATE, "no template" },
+	};
+
+	glow_prov_description(&b, h, c, k);
+	is_str(b.p, "Learning room of @Alice (c1) [glow alice@@c1]", "the description glow writes");
+	glow_buf_free(&b);
+	for (i = 0; i < (int)(sizeof cases / sizeof cases[0]); i++) {
+		snprintf(j, sizeof j, "{\"name\":\"r\"%s%s%s%s%s%s}",
+		    cases[i].tmpl ? ",\"template_repository\":{\"full_name\":\"" : "",
+		    cases[i].tmpl ? cases[i].tmpl : "", cases[i].tmpl ? "\"}" : "",
+		    cases[i].desc ? ",\"description\":\"" : ",\"description\":null",
+		    cases[i].desc ? cases[i].desc : "", cases[i].desc ? "\"" : "");
+		if (glow_json_parse(&d, j, strlen(j), &e) < 0) {
+			ok(0, cases[i].what);
+			continue;
+		}
+		is_int(glow_prov_origin(&d, 0, t, h, c, k), cases[i].want, cases[i].what);
+		glow_json_free(&d);
+	}
+}
+
 int
 main(void)
 {
@@ -275,6 +321,7 @@ main(void)
 	test_select();
 	test_list();
 	test_answers();
+	test_origin();
 	test_time_url();
 	{
 		char cmd[300];
