@@ -148,10 +148,15 @@ glow_prov_call(struct glow_prov_run *run, const char *method, const char *path,
 	enum glow_gh_err e;
 	size_t len = body ? strlen(body) : 0;
 
+	int renewals;
+
 	if (run->fatal || token_fresh(run) < 0)
 		return GLOW_GH_HTTP;
 	e = glow_gh_request(run->gh, method, path, body, len, r);
-	if (e == GLOW_GH_HTTP && r->status == 401 && run->renew) {
+	/* A call can outlive a token (a long limit wait), more than once: a
+	 * 401 is answered with a new token up to GLOW_PROV_RENEWALS times. */
+	for (renewals = 0; e == GLOW_GH_HTTP && r->status == 401 && run->renew &&
+	    renewals < GLOW_PROV_RENEWALS; renewals++) {
 		if (token_refused(run, path) < 0)
 			return e;
 		e = glow_gh_request(run->gh, method, path, body, len, r);
@@ -166,11 +171,14 @@ glow_prov_call_list(struct glow_prov_run *run, const char *path,
 {
 	enum glow_gh_err e;
 
+	int renewals;
+
 	if (run->fatal || token_fresh(run) < 0)
 		return GLOW_GH_HTTP;
 	glow_buf_reset(out);
 	e = glow_gh_paginate(run->gh, path, NULL, 1, out, NULL, r);
-	if (e == GLOW_GH_HTTP && r->status == 401 && run->renew) {
+	for (renewals = 0; e == GLOW_GH_HTTP && r->status == 401 && run->renew &&
+	    renewals < GLOW_PROV_RENEWALS; renewals++) {
 		if (token_refused(run, NULL) < 0)
 			return e;
 		glow_buf_reset(out);

@@ -30,7 +30,9 @@
  * glow_prov_call_list(): when run->renew_at (epoch seconds) has come, or
  * when GitHub answers 401, run->renew (if set) is asked for a new token
  * (it sets gh->token and renew_at itself) and a refused request is sent
- * once more.  A 401 that stays, or a renewal that fails, stops the batch:
+ * again, up to GLOW_PROV_RENEWALS times (a call that waits out two long
+ * limits outlives two tokens).  A 401 that stays, or a renewal that fails,
+ * stops the batch:
  * run->fatal says why and run->fatal_msg holds the whole reason.  A rate
  * limit the client could not wait out sets run->limited_stop.
  *
@@ -51,6 +53,7 @@
 #define GLOW_PROV_MARKER "<!-- glow:room-ready -->"
 #define GLOW_PROV_WORKFLOW_DIR ".github/workflows"
 #define GLOW_PROV_MAX_HEALED 16
+#define GLOW_PROV_RENEWALS 3    /* new tokens for one call's 401s */
 
 /* One learner the run takes (glow_prov_plan). */
 struct glow_prov_learner {

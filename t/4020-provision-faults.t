@@ -43,6 +43,16 @@ test_expect_success '-c: a 401 mints a new token and the call is made again' '
 	test "$(sim_count POST "$GEN")" = 2
 '
 
+test_expect_success '-c: a call that outlives two tokens gets a third, and goes on' '
+	sim_fault "{\"method\":\"POST\",\"path\":\"$GEN\",\"kind\":\"status\",\"status\":401,\"body\":\"{\\\"message\\\":\\\"Bad credentials\\\"}\",\"times\":2}" &&
+	prov_roster c2-renew peggy >ev.json &&
+	prov_clear &&
+	env -u GLOW_TOKEN glow-provision -c "$MINT" -f ev.json -l ev.log >sum 2>err &&
+	test "$(json_get ev.log .result)" = created &&
+	test "$(sim_count POST "^/app/installations/42/access_tokens\$")" = 3 &&
+	test "$(sim_count POST "$GEN")" = 3
+'
+
 test_expect_success 'a 401 that stays stops the batch: exit 2; the learner in flight and the rest stay pending' '
 	sim_fault "{\"method\":\"POST\",\"path\":\"$GEN\",\"kind\":\"status\",\"status\":401,\"body\":\"{\\\"message\\\":\\\"Bad credentials\\\"}\",\"times\":1}" &&
 	prov_roster $C frank grace >f.json &&
