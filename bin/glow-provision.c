@@ -40,6 +40,8 @@ static struct {
 	struct glow_buf token, web;
 	struct glow_prov_run run;
 	struct glow_prov_report rep;
+	int status;                     /* the exit status so far */
+	int fatal_said, limited_said;
 } P;
 
 static volatile sig_atomic_t stop_requested;
@@ -49,7 +51,7 @@ usage(FILE *f, int status)
 {
 	fprintf(f, "usage: glow-provision [-naiv] [-f roster] [-l log] [-s summary]\n"
 	    "                      [-t tokenfile | -c command] [-T template] [-o owner]\n"
-	    "                      [-w workflow,...] [-k seconds]\n"
+	    "                      [-w workflow,...] [-k seconds] [-j depth]\n"
 	    "       glow-provision --check-auth [-v] [-t tokenfile | -c command] "
 	    "[-T template]\n");
 	exit(status);
@@ -500,57 +502,58 @@ dry_run(struct glow_prov_learner *ls, size_t nl)
 
 /* ----------------------------------------------------------------- main */
 
-/* One learner: the steps, then the log, the roster and the progress line.
- * 0 to go on, or -1: the batch stops (*status may say why). */
+/* The batch's word on one finished learner (glow_prov_batch): the log,
+ * the roster and the progress line.  0 to go on, or -1: no more learners
+ * are started (P.status may say why). */
 static int
-provision_one(struct glow_roster *r, struct glow_prov_learner *l, size_t i,
-    size_t nl, int *status)
+finished(void *arg, struct glow_prov_learner *l, struct glow_prov_outcome *o)
 {
-	struct glow_prov_outcome o;
+	struct glow_roster *r = arg;
 	const char *state, *repo, *sha = NULL;
-	long before = P.gh.stats.requests;
 	enum glow_prov_count c;
 	char at[40];
 	int rc = 0;
 
-	memset(&o, 0, sizeof o);
-	now_iso(at);
-	glow_prov_learner(&P.run, l, &o);
 	if (P.run.nomem)
 		nomem();
-	o.requests = P.gh.stats.requests - before;
-	c = glow_prov_settle(l, &o, &state, &repo);
+	now_iso(at);
+	P.rep.done++;
+	c = glow_prov_settle(l, o, &state, &repo);
 	P.rep.count[c]++;
-	if (o.created || c == GLOW_PROV_C_HEALED)
+	if (o->created || c == GLOW_PROV_C_HEALED)
 		sha = glow_prov_template_sha(&P.run);
 	if (P.log_file && c != GLOW_PROV_C_VERIFIED)
-		record(l, &o, at, sha);
+		record(l, o, at, sha);
 	if (roster_update(r, l, repo, state) < 0) {
-		*status = GLOW_EXIT_ERR;
+		P.status = GLOW_EXIT_ERR;
 		rc = -1;
 	}
-	if (c == GLOW_PROV_C_ERROR)
-		fprintf(stderr, "[%zu/%zu] %s: error %s: %s (%ld requests)\n",
-		    i + 1, nl, l->key, l->name, o.detail.p, o.requests);
+	if (c == GLOW_PROV_C_ERROR || c == GLOW_PROV_C_SKIPPED)
+		fprintf(stderr, "[%zu/%zu] %s: %s %s: %s (%ld requests)\n",
+		    P.rep.done, P.rep.selected, l->key, o->result, l->name,
+		    o->detail.p ? o->detail.p : "", o->requests);
 	else
 		fprintf(stderr, "[%zu/%zu] %s: %s %s%s%s (%ld requests)\n",
-		    i + 1, nl, l->key, o.result, l->name,
-		    o.invitation ? ", " : "", o.invitation ? o.invitation : "",
-		    o.requests);
-	if (c != GLOW_PROV_C_VERIFIED && glow_prov_report_add(&P.rep, l, &o) < 0)
+		    P.rep.done, P.rep.selected, l->key, o->result, l->name,
+		    o->invitation ? ", " : "", o->invitation ? o->invitation : "",
+		    o->requests);
+	if (c != GLOW_PROV_C_VERIFIED && glow_prov_report_add(&P.rep, l, o) < 0)
 		nomem();
-	glow_prov_outcome_free(&o);
 	if (P.run.fatal) {
-		glow_warn("cannot go on: %s", P.run.fatal_msg.p);
-		*status = GLOW_EXIT_ERR;
+		if (!P.fatal_said)
+			glow_warn("cannot go on: %s", P.run.fatal_msg.p);
+		P.fatal_said = 1;
+		P.status = GLOW_EXIT_ERR;
 		return -1;
 	}
 	if (P.run.limited_stop) {
-		glow_warn("cannot go on: rate limited for longer than "
-		    "GLOW_MAX_WAIT allows; the rest is left for the next run");
+		if (!P.limited_said)
+			glow_warn("cannot go on: rate limited for longer than "
+			    "GLOW_MAX_WAIT allows; the rest is left for the next run");
+		P.limited_said = 1;
 		return -1;
 	}
-	return rc;
+	return stop_requested ? -1 : rc;
 }
 
 int
@@ -562,7 +565,7 @@ main(int argc, char **argv)
 	struct sigaction sa;
 	enum glow_gh_err e;
 	const char *v, *tmpl = NULL, *owner = NULL, *wf = NULL;
-	size_t i, nl = 0;
+	size_t nl = 0;
 	int c, k, auth_only = 0, status = GLOW_EXIT_OK;
 	double t0 = glow_gh_clock();
 
@@ -579,7 +582,8 @@ main(int argc, char **argv)
 		}
 	}
 	glow_prov_run_init(&P.run, &P.gh);
-	while ((c = getopt(argc, argv, "ac:f:hik:l:no:s:T:t:Vvw:")) != -1) {
+	P.run.depth = 16;
+	while ((c = getopt(argc, argv, "ac:f:hij:k:l:no:s:T:t:Vvw:")) != -1) {
 		switch (c) {
 		case 'a':
 			P.all = 1;
@@ -593,6 +597,16 @@ main(int argc, char **argv)
 		case 'i':
 			P.run.comment = 1;
 			break;
+		case 'j': {
+			char *end;
+			long d = strtol(optarg, &end, 10);
+
+			if (*end || end == optarg || d < 1 || d > 100)
+				glow_die(GLOW_EXIT_ERR, "bad depth '%s': not a whole "
+				    "number from 1 to 100", optarg);
+			P.run.depth = (size_t)d;
+			break;
+		}
 		case 'k': {
 			char *end;
 
@@ -699,18 +713,12 @@ main(int argc, char **argv)
 			glow_die(GLOW_EXIT_ERR, "cannot provision for '%s': %s",
 			    P.owner, P.run.fatal_msg.p);
 	}
-	for (i = 0; i < nl; i++) {
-		if (stop_requested) {
-			P.rep.interrupted = 1;
-			break;
-		}
-		P.rep.done++;
-		if (provision_one(&r, &ls[i], i, nl, &status) < 0) {
-			P.rep.interrupted = 1;
-			break;
-		}
-	}
-	if (stop_requested && P.rep.done < nl)
+	if (nl && !stop_requested)
+		(void)glow_prov_batch(&P.run, ls, nl, finished, &r);
+	if (P.run.nomem)
+		nomem();
+	status = P.status;
+	if (P.rep.done < nl)
 		P.rep.interrupted = 1;
 	if (P.rep.interrupted && P.rep.done < nl)
 		fprintf(stderr, "%s: stopped: %zu learners left for the next run\n",

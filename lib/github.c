@@ -976,11 +976,11 @@ cache_ready(const char *dir)
 
 /* -------------------------------------------------------------- pacing */
 
-static void
-pace(struct glow_gh *gh)
+double
+glow_gh_pace_due(const struct glow_gh *gh)
 {
-	struct glow_gh_pace *p = &gh->pace;
-	double now = gh_now(gh), need = now;
+	const struct glow_gh_pace *p = &gh->pace;
+	double need = gh_now(gh);
 	int i;
 
 	if (p->last >= 0 && p->last + p->interval > need)
@@ -996,6 +996,26 @@ pace(struct glow_gh *gh)
 				need = t + p->win[i].seconds;
 		}
 	}
+	return need;
+}
+
+double
+glow_gh_now(const struct glow_gh *gh)
+{
+	return gh_now(gh);
+}
+
+void
+glow_gh_wait(struct glow_gh *gh, double seconds)
+{
+	gh_sleep(gh, seconds);
+}
+
+static void
+pace(struct glow_gh *gh)
+{
+	double now = gh_now(gh), need = glow_gh_pace_due(gh);
+
 	if (need > now) {
 		trace(gh, "pacing: waiting %.2f s", need - now);
 		gh_sleep(gh, need - now);

@@ -198,6 +198,17 @@ void glow_gh_free(struct glow_gh *gh);
 enum glow_gh_err glow_gh_set_base(struct glow_gh *gh, const char *url);
 
 /*
+ * The client's clock (glow_gh_clock() plus the time its scaled waits
+ * skipped, so that GLOW_WAIT_SCALE shrinks every wait consistently), a
+ * wait on it, and when pacing lets the next mutating request go (on that
+ * clock; now or earlier: at once).  A caller with other work (reads) does
+ * it until then instead of blocking in the request.
+ */
+double glow_gh_now(const struct glow_gh *gh);
+void glow_gh_wait(struct glow_gh *gh, double seconds);
+double glow_gh_pace_due(const struct glow_gh *gh);
+
+/*
  * Parse a pace specification into p: comma-separated items, each either
  * SECONDS (the minimum interval) or COUNT/SECONDS (a window), e.g. the
  * default "1,80/60,500/3600".  "off" (or "0") disables pacing.  0, or -1.

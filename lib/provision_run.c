@@ -752,107 +752,71 @@ out:
 	return rc;
 }
 
-/* Sleep seconds, scaled as the client scales its waits (GLOW_WAIT_SCALE). */
-static void
-content_sleep(struct glow_prov_run *run, double seconds)
-{
-	glow_gh_sleep(seconds * run->gh->wait_scale);
-}
+enum look { LOOK_READY, LOOK_NOT_YET, LOOK_FAILED };
 
 /*
- * Wait for the repository's content, then verify the required workflow
- * files, healing those that are missing.  A new repository is first
- * looked at after run->guess seconds, which adapts to how long GitHub
- * takes (a check that comes too early costs a request; one that comes
- * late, time).
+ * One look at the content of l's repository: GET of its .github/workflows.
+ * LOOK_READY with the listing in *doc (*have 1) or no such directory
+ * (*have -1); LOOK_NOT_YET while GitHub is still copying the template
+ * (409 "Git Repository is empty", 404 "This repository is empty", or, for
+ * a repository just made, any 404: GitHub's read-after-write lag, the new
+ * repository is not visible everywhere at once, and the preflight showed
+ * the template has the files); LOOK_FAILED with o->detail.  *rp is the
+ * answer, which the caller frees after *doc.
  */
-static int
-verify(struct glow_prov_run *run, struct glow_prov_learner *l,
-    struct glow_prov_outcome *o)
+static enum look
+look(struct glow_prov_run *run, struct glow_prov_learner *l,
+    struct glow_prov_outcome *o, struct glow_gh_resp *rp, struct glow_json *doc,
+    int *have)
 {
 	struct glow_buf path = GLOW_BUF_INIT;
 	struct glow_gh_resp r;
-	struct glow_json doc;
 	struct glow_json_error jerr;
 	enum glow_gh_err e;
-	double wait = o->created ? run->guess : 0, waited = 0;
-	int early = 0, have = 0, rc = 0;
-	size_t k;
+	enum look k = LOOK_READY;
 
+	*have = 0;
 	glow_gh_path(&path, "/repos/%s/%s/contents/%s/%s", l->owner, l->name,
 	    ".github", "workflows");
 	glow_gh_resp_init(&r);
-	for (;;) {
-		if (wait > 0) {
-			content_sleep(run, wait);
-			waited += wait;
-			run->wait_content += wait;
-		}
-		e = glow_prov_call(run, "GET", path.p, NULL, &r);
-		if (e == GLOW_GH_OK)
-			break;
-		/* Content not there yet: 409 "Git Repository is empty", 404
-		 * "This repository is empty", or, for a repository just made,
-		 * any 404 (GitHub's read-after-write lag: the new repository
-		 * is not visible everywhere at once; the preflight showed the
-		 * template has the files). */
-		if (e == GLOW_GH_HTTP && (r.status == 409 || (r.status == 404 &&
-		    (o->created || message_has(&r, "empty"))))) {
-			early++;
-			if (waited >= run->timeout) {
-				glow_buf_reset(&o->detail);
-				glow_buf_printf(&o->detail, "content of '%s' did not "
-				    "arrive in %.0f s", l->full, waited);
-				o->result = "error";
-				rc = -1;
-				goto out;
-			}
-			wait = wait > 0 ? wait * 2 : run->guess;
-			if (wait > 30)
-				wait = 30;
-			if (waited + wait > run->timeout)
-				wait = run->timeout - waited;
-			if (wait < 0.05)
-				wait = 0.05;
-			continue;
-		}
-		if (e == GLOW_GH_HTTP && r.status == 404) {
-			have = -1;      /* no workflow directory at all */
-			break;
-		}
-		rc = fail(run, o, e, &r, "cannot verify '%s'", l->full);
-		goto out;
-	}
-	if (o->created) {
-		/* learn: shorten the first wait while it works, else take
-		 * the time it took */
-		if (!early)
-			run->guess = run->guess * 0.75 < 0.05 ? 0.05 :
-			    run->guess * 0.75;
-		else
-			run->guess = waited > 10 ? 10 : waited;
-	}
-	if (have == 0) {
-		if (glow_json_parse(&doc, r.body.p ? r.body.p : "", r.body.len,
+	e = glow_prov_call(run, "GET", path.p, NULL, &r);
+	if (e == GLOW_GH_OK) {
+		if (glow_json_parse(doc, r.body.p ? r.body.p : "", r.body.len,
 		    &jerr) < 0) {
-			rc = fail(run, o, GLOW_GH_JSON, &r, "cannot verify '%s'",
-			    l->full);
-			goto out;
-		}
-		have = 1;
+			fail(run, o, GLOW_GH_JSON, &r, "cannot verify '%s'", l->full);
+			k = LOOK_FAILED;
+		} else
+			*have = 1;
+	} else if (e == GLOW_GH_HTTP && (r.status == 409 || (r.status == 404 &&
+	    (o->created || message_has(&r, "empty")))))
+		k = LOOK_NOT_YET;
+	else if (e == GLOW_GH_HTTP && r.status == 404)
+		*have = -1;             /* no workflow directory at all */
+	else {
+		fail(run, o, e, &r, "cannot verify '%s'", l->full);
+		k = LOOK_FAILED;
 	}
+	*rp = r;                /* the listing's tokens point into its body */
+	glow_buf_free(&path);
+	return k;
+}
+
+/* The required workflow files in the listing look() gave, healing each
+ * one that is missing. */
+static int
+check_files(struct glow_prov_run *run, struct glow_prov_learner *l,
+    struct glow_prov_outcome *o, const struct glow_json *doc, int have)
+{
+	size_t k;
+	int rc = 0;
+
 	for (k = 0; k < run->nworkflows && rc == 0; k++) {
-		if (have == 1 && glow_prov_dir_has(&doc, 0, run->workflows[k]))
+		if (have == 1 && glow_prov_dir_has(doc, 0, run->workflows[k]))
 			continue;
 		note(run, "'%s' lacks %s/%s: healing", l->full,
 		    GLOW_PROV_WORKFLOW_DIR, run->workflows[k]);
 		rc = heal(run, l, o, run->workflows[k]);
 	}
-	if (have == 1)
-		glow_json_free(&doc);
-out:
-	glow_gh_resp_free(&r);
-	glow_buf_free(&path);
 	return rc;
 }
 
@@ -1024,7 +988,7 @@ comment(struct glow_prov_run *run, struct glow_prov_learner *l,
 			    l->enroll, l->issue);
 			break;
 		}
-		content_sleep(run, 1 << tries);
+		glow_gh_wait(run->gh, 1 << tries);
 	}
 	glow_gh_resp_free(&r);
 	glow_buf_free(&path);
@@ -1034,16 +998,19 @@ comment(struct glow_prov_run *run, struct glow_prov_learner *l,
 	return rc;
 }
 
-static void
-learner_steps(struct glow_prov_run *run, struct glow_prov_learner *l,
+/* ------------------------------------------------------------ a learner */
+
+/* Up to the content: existence, generation, provenance.  0, or -1. */
+static int
+begin(struct glow_prov_run *run, struct glow_prov_learner *l,
     struct glow_prov_outcome *o)
 {
 	int ex;
 
 	if ((ex = glow_prov_exists(run, l, o)) < 0)
-		return;
+		return -1;
 	if (!ex && generate(run, l, o) < 0)
-		return;
+		return -1;
 	if (ex || o->clash)
 		o->exists = 1;
 	/* An existing repository is used only when glow can show it made it
@@ -1052,13 +1019,21 @@ learner_steps(struct glow_prov_run *run, struct glow_prov_learner *l,
 	 * generation, whose first answer was lost: created. */
 	if (o->exists && !l->recorded) {
 		if (provenance(run, l, o) < 0)
-			return;
+			return -1;
 		if (o->clash == 2) {
 			o->exists = 0;
 			o->created = 1;
 		}
 	}
-	if (verify(run, l, o) < 0 || invite(run, l, o) < 0)
+	return 0;
+}
+
+/* Once the content is there: the files, the invitation, the comment. */
+static void
+complete(struct glow_prov_run *run, struct glow_prov_learner *l,
+    struct glow_prov_outcome *o, const struct glow_json *doc, int have)
+{
+	if (check_files(run, l, o, doc, have) < 0 || invite(run, l, o) < 0)
 		return;
 	if (run->comment && comment(run, l, o) < 0)
 		return;
@@ -1075,16 +1050,155 @@ learner_steps(struct glow_prov_run *run, struct glow_prov_learner *l,
 		o->result = "already-exists";
 }
 
-void
-glow_prov_learner(struct glow_prov_run *run, struct glow_prov_learner *l,
-    struct glow_prov_outcome *o)
-{
-	int fatal_before = run->fatal != NULL;
+/* ---------------------------------------------------------------- batch */
 
-	learner_steps(run, l, o);
-	/* Credentials that fail while this learner is in flight say nothing
-	 * about the learner: it is skipped, not failed, and stays pending. */
-	if (!fatal_before && run->fatal && (!o->result ||
-	    !strcmp(o->result, "error")))
-		o->result = "skipped";
+/* A learner in the batch: its outcome and, while its content is on its
+ * way, when it was made and when to look next (the client's clock). */
+struct slot {
+	struct glow_prov_learner *l;
+	struct glow_prov_outcome o;
+	double made, look_at;
+	int fatal_before;
+};
+
+/* The requests of one step, counted for the learner it is for. */
+static long
+mark(struct glow_prov_run *run)
+{
+	return run->gh->stats.requests;
+}
+
+/* Done with s: credentials that failed while it was in flight say nothing
+ * about the learner (skipped: it stays pending); then the caller's turn.
+ * The return is done's: -1 to start no more learners. */
+static int
+finish(struct glow_prov_run *run, struct slot *s, glow_prov_done_fn *done,
+    void *arg)
+{
+	int rc;
+
+	if (!s->fatal_before && run->fatal && (!s->o.result ||
+	    !strcmp(s->o.result, "error")))
+		s->o.result = "skipped";
+	rc = done(arg, s->l, &s->o);
+	glow_prov_outcome_free(&s->o);
+	return rc;
+}
+
+/* Look at s's content once; finish s when it is there, or failed, or has
+ * not come in run->timeout seconds; else set the next look, sooner while
+ * the content is young (polling follows the arrival, a few seconds at
+ * most, never doubling).  1 when s is finished (*rc done's answer). */
+static int
+step(struct glow_prov_run *run, struct slot *s, glow_prov_done_fn *done,
+    void *arg, int *rc)
+{
+	struct glow_gh_resp r;
+	struct glow_json doc;
+	enum look k;
+	double now, age, gap;
+	long before = mark(run);
+	int have;
+
+	k = look(run, s->l, &s->o, &r, &doc, &have);
+	now = glow_gh_now(run->gh);
+	age = now - s->made;
+	if (k == LOOK_NOT_YET && age < run->timeout) {
+		glow_gh_resp_free(&r);
+		s->o.requests += mark(run) - before;
+		gap = age / 4;
+		s->look_at = now + (gap < 0.25 ? 0.25 : gap > 2 ? 2 : gap);
+		return 0;
+	}
+	if (k == LOOK_NOT_YET) {
+		glow_buf_reset(&s->o.detail);
+		glow_buf_printf(&s->o.detail, "content of '%s' did not arrive in "
+		    "%.0f s", s->l->full, age);
+		s->o.result = "error";
+	} else if (k == LOOK_READY) {
+		if (s->o.created) {
+			/* the next new repository is first looked at a little
+			 * before the soonest arrival seen */
+			run->wait_content += age;
+			if (run->arrivals++ == 0 || age * 0.9 < run->guess)
+				run->guess = age * 0.9;
+		}
+		complete(run, s->l, &s->o, &doc, have);
+		if (have == 1)
+			glow_json_free(&doc);
+	}
+	glow_gh_resp_free(&r);
+	s->o.requests += mark(run) - before;
+	*rc = finish(run, s, done, arg);
+	return 1;
+}
+
+int
+glow_prov_batch(struct glow_prov_run *run, struct glow_prov_learner *ls,
+    size_t n, glow_prov_done_fn *done, void *arg)
+{
+	size_t depth = run->depth ? run->depth : 1, nw = 0, next = 0, k, j;
+	struct slot *w, s;
+	double now, until;
+	int stopping = 0, rc = 0;
+	long before;
+
+	if (!(w = calloc(depth, sizeof *w))) {
+		nomem(run);
+		return -1;
+	}
+	for (;;) {
+		now = glow_gh_now(run->gh);
+		/* the waiting learner to look at first */
+		for (k = 0, j = 1; j < nw; j++)
+			if (w[j].look_at < w[k].look_at)
+				k = j;
+		if (nw && w[k].look_at <= now) {
+			if (step(run, &w[k], done, arg, &rc)) {
+				w[k] = w[--nw];
+				if (rc < 0)
+					stopping = 1;
+			}
+			continue;
+		}
+		/* a new learner, once its writes may go (until then, the
+		 * waiting learners' looks go first) */
+		if (!stopping && next < n && nw < depth &&
+		    (nw == 0 || glow_gh_pace_due(run->gh) <= now)) {
+			memset(&s, 0, sizeof s);
+			s.l = &ls[next++];
+			s.fatal_before = run->fatal != NULL;
+			before = mark(run);
+			if (begin(run, s.l, &s.o) == 0 && s.o.created) {
+				s.o.requests = mark(run) - before;
+				s.made = glow_gh_now(run->gh);
+				s.look_at = s.made + run->guess;
+				w[nw++] = s;
+				continue;
+			}
+			s.o.requests = mark(run) - before;
+			if (s.o.result) {       /* begin failed */
+				if (finish(run, &s, done, arg) < 0)
+					stopping = 1;
+				continue;
+			}
+			/* an existing repository: its content is there (or, if
+			 * GitHub is still copying it, waited for like a new one) */
+			s.made = glow_gh_now(run->gh);
+			if (!step(run, &s, done, arg, &rc))
+				w[nw++] = s;
+			else if (rc < 0)
+				stopping = 1;
+			continue;
+		}
+		if (nw == 0)
+			break;
+		until = w[k].look_at;
+		if (!stopping && next < n && nw < depth &&
+		    glow_gh_pace_due(run->gh) < until)
+			until = glow_gh_pace_due(run->gh);
+		glow_gh_wait(run->gh, until - now);
+	}
+	free(w);
+	return stopping ? -1 : 0;
 }

@@ -6,25 +6,32 @@
  * (lib/provision_plan.c).  The pure decisions it relies on are in
  * provision.h.
  *
- * One learner, serially, in this order of requests (the request counts of
- * glow-provision(1) PERFORMANCE depend on it):
+ * Each learner, in this order of requests (the request counts of
+ * glow-provision(1) PERFORMANCE depend on it); learners are interleaved
+ * while their content is on its way (glow_prov_batch):
  *
  *  1. existence: looked up in the owner's listing, learnt once per run by
  *     glow_prov_learn_listing() (GET /orgs/{owner}/repos, or for a user
  *     /installation/repositories; paginated), or else GET /repos/{o}/{r};
  *  2. a missing repository is generated from the template (POST
- *     /repos/{t}/generate; the template's head commit is read once per run
- *     first, for the log); a 422 "already exists" means it exists;
+ *     /repos/{t}/generate, glow's mark for the key in its description; the
+ *     template's head commit is read once per run first, for the log); an
+ *     existing one, or a 422 "already exists", is used only when glow made
+ *     it for this key (provenance: the roster records it, or GET
+ *     /repos/{o}/{r} shows the template and the mark, provision.h);
  *  3. the content wait and verification: GET of .github/workflows, first
- *     after run->guess seconds for a new repository (adapted to how long
- *     GitHub takes), doubling while GitHub answers 409 or "empty", bounded
- *     by run->timeout; each required workflow file missing is healed (PUT
- *     contents, the file read once per run from the template);
+ *     after run->guess seconds for a new repository (learned from the
+ *     arrivals seen), then every few seconds while GitHub answers 409,
+ *     "empty" or (a new one) 404, bounded by run->timeout; each required
+ *     workflow file missing is healed (PUT contents, the file read once per
+ *     run from the template; a retry that meets "sha wasn't supplied"
+ *     reads the file and accepts the template's content);
  *  4. the invitation: PUT collaborators for a new repository; for an
  *     existing one, a collaborator or a live invitation is success (two
  *     cacheable listings), an expired invitation is deleted and sent again;
  *  5. with run->comment, the "room is ready" comment on the enrollment
- *     issue, once (a marker tells it is there).
+ *     issue, once (a marker in a comment of the App's tells it is there;
+ *     the POST is never retried blindly).
  *
  * Tokens.  Every request goes through glow_prov_call() or
  * glow_prov_call_list(): when run->renew_at (epoch seconds) has come, or
@@ -117,6 +124,8 @@ struct glow_prov_run {
 	double timeout;                 /* seconds the content may take */
 	double guess;                   /* seconds before the first content
 	                                   check; adapted as the run goes */
+	size_t depth;                   /* learners waiting for content at
+	                                   once (glow_prov_batch) */
 	const char *web;                /* web address, for the comment */
 	/* A new token into gh->token (and renew_at: 0 when never due): 0, or
 	 * -1.  path is the refused request's, NULL for a refused listing or
@@ -135,7 +144,9 @@ struct glow_prov_run {
 	char sha[64];
 	struct glow_prov_tfile { char *name, *b64; } *tfiles;
 	size_t ntfiles;
-	double wait_content;            /* seconds waited for content */
+	double wait_content;            /* seconds new repositories' content
+	                                   took, added up */
+	long arrivals;                  /* new repositories seen arrive */
 
 	/* Why the batch stops, if it does. */
 	const char *fatal;
@@ -178,9 +189,24 @@ int glow_prov_exists(struct glow_prov_run *run,
 /* The template's head commit, read once per run; NULL if unreadable. */
 const char *glow_prov_template_sha(struct glow_prov_run *run);
 
-/* One learner, start to end (steps 1 to 5): o->result says how it went. */
-void glow_prov_learner(struct glow_prov_run *run, struct glow_prov_learner *l,
+/*
+ * Provision the n learners ls, in order, pipelined: while one learner's
+ * content is on its way (steps 1 and 2 done), later learners are started,
+ * up to run->depth waiting at once (1: one learner at a time).  Requests
+ * stay serial, and writes paced by the client: pipelining interleaves
+ * learners, it never sends requests at once.  A waiting learner is first
+ * looked at after run->guess seconds (learned from the arrivals seen),
+ * then every age/4 seconds, between 0.25 and 2.  When a learner is
+ * finished, done(arg, l, o) is called with its outcome (o->result says
+ * how it went; "skipped" when the credentials failed while it was in
+ * flight) and o is freed after; done returns 0 to go on, or -1 to start no
+ * more learners: those already started are finished first.  0, or -1 when
+ * done stopped the batch (or out of memory: run->nomem).
+ */
+typedef int glow_prov_done_fn(void *arg, struct glow_prov_learner *l,
     struct glow_prov_outcome *o);
+int glow_prov_batch(struct glow_prov_run *run, struct glow_prov_learner *ls,
+    size_t n, glow_prov_done_fn *done, void *arg);
 
 /* ------------------------------------------------------------- report */
 
