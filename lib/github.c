@@ -980,7 +980,7 @@ double
 glow_gh_pace_due(const struct glow_gh *gh)
 {
 	const struct glow_gh_pace *p = &gh->pace;
-	double need = gh_now(gh);
+	double need = 0;
 	int i;
 
 	if (p->last >= 0 && p->last + p->interval > need)

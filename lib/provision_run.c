@@ -1106,6 +1106,10 @@ step(struct glow_prov_run *run, struct slot *s, glow_prov_done_fn *done,
 	if (k == LOOK_NOT_YET && age < run->timeout) {
 		glow_gh_resp_free(&r);
 		s->o.requests += mark(run) - before;
+		/* before any content has arrived, content this old was not
+		 * there yet: the next new repository is not looked at sooner */
+		if (s->o.created && run->arrivals == 0 && age > run->guess)
+			run->guess = age;
 		gap = age / 4;
 		s->look_at = now + (gap < 0.25 ? 0.25 : gap > 2 ? 2 : gap);
 		return 0;

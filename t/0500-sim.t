@@ -582,6 +582,52 @@ test_expect_success 'fault plain403 and badjson' '
 	! jq . out >/dev/null 2>&1
 '
 
+test_expect_success 'fault lost: the write takes effect, its answer is a 502' '
+	sim_ctl DELETE requests >/dev/null &&
+	sim_fault "{\"method\":\"POST\",\"path\":\"/generate\$\",\"kind\":\"lost\"}" &&
+	ghb POST /repos/glow-org/learning-room-template/generate \
+		"{\"owner\":\"glow-org\",\"name\":\"room-lost\",\"private\":true}" &&
+	code_is 502 &&
+	test "$(sim_state ".generated[\"glow-org/room-lost\"]")" = 1 &&
+	sim_ctl GET requests | jq -e ".[-1] | .fault == \"lost\" and .lost_status == 201 and .status == 502" &&
+	ghb POST /repos/glow-org/learning-room-template/generate \
+		"{\"owner\":\"glow-org\",\"name\":\"room-lost\",\"private\":true}" &&
+	code_is 422
+'
+
+test_expect_success 'replication lag: a generated repository answers 404 for a while' '
+	sim_ctl POST state "{\"op\":\"set_config\",\"replication_lag\":0.5,\"template_delay\":0}" >/dev/null &&
+	ghb POST /repos/glow-org/learning-room-template/generate \
+		"{\"owner\":\"glow-org\",\"name\":\"room-lag\",\"private\":true}" &&
+	code_is 201 &&
+	gh GET /repos/glow-org/room-lag && code_is 404 && test "$(msg)" = "Not Found" &&
+	gh GET /repos/glow-org/room-lag/contents/.github/workflows && code_is 404 &&
+	sleep 0.6 &&
+	gh GET /repos/glow-org/room-lag/contents/.github/workflows && code_is 200 &&
+	sim_ctl POST state "{\"op\":\"set_config\",\"replication_lag\":0,\"template_delay\":0.3}" >/dev/null
+'
+
+test_expect_success 'template_delay_max: content arrives at a random time in the range' '
+	sim_ctl POST state "{\"op\":\"set_config\",\"template_delay\":0.2,\"template_delay_max\":0.6}" >/dev/null &&
+	for n in 1 2 3 4 5 6; do
+		ghb POST /repos/glow-org/learning-room-template/generate \
+			"{\"owner\":\"glow-org\",\"name\":\"room-rand$n\",\"private\":true}" && code_is 201 || exit 1
+	done &&
+	gh GET /repos/glow-org/room-rand1/contents/.github/workflows && code_is 404 &&
+	sleep 0.7 &&
+	for n in 1 2 3 4 5 6; do
+		gh GET /repos/glow-org/room-rand$n/contents/.github/workflows && code_is 200 || exit 1
+	done &&
+	sim_ctl POST state "{\"op\":\"set_config\",\"template_delay\":0.3,\"template_delay_max\":0}" >/dev/null
+'
+
+test_expect_success 'add_repo from a template: template_repository, description' '
+	sim_ctl POST state "{\"op\":\"add_repo\",\"full_name\":\"glow-org/made\",\"template\":\"glow-org/learning-room-template\",\"description\":\"d\"}" >/dev/null &&
+	gh GET /repos/glow-org/made && code_is 200 &&
+	test "$(jq -r .template_repository.full_name out)" = glow-org/learning-room-template &&
+	test "$(jq -r .description out)" = d
+'
+
 test_expect_success 'DELETE /_sim/faults clears pending faults' '
 	sim_fault "{\"path\":\"^/repos/glow-org/admin$\",\"kind\":\"status\",\"times\":-1}" &&
 	gh GET /repos/glow-org/admin && code_is 502 &&

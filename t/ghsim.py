@@ -42,6 +42,9 @@ CONFIGURATION (JSON; every key optional; t/sim-default.json is the default)
                     accounts and unknown repository owners are added)
     repos           [{"full_name":"o/r", "private":true, "is_template":false,
                       "description":"", "files":{"path":"text"}}]
+    template_delay_max 0   when above template_delay, each generated
+                           repository's content arrives at a random time
+                           between the two
     replication_lag 0      seconds after generation during which every
                            request to the new repository answers 404 (GitHub's
                            read-after-write lag)
@@ -203,6 +206,7 @@ import hmac
 import json
 import math
 import os
+import random
 import re
 import secrets
 import signal
@@ -232,6 +236,7 @@ REPO_NAME_RE = re.compile(r"[A-Za-z0-9._-]{1,100}")
 
 DEFAULTS = {
     "template_delay": 0.3,
+    "template_delay_max": 0,
     "replication_lag": 0,
     "token_ttl": 3600,
     "content_limit": {"per_window": 80, "window": 60, "hourly": 500,
@@ -1423,9 +1428,12 @@ class Sim:
                                      "message": "name is invalid"}])
         if key in self.repos:
             raise HTTPError(422, "Could not clone: Name already exists on this account")
+        delay = float(self.conf["template_delay"])
+        top = float(self.conf.get("template_delay_max") or 0)
+        if top > delay:
+            delay = random.uniform(delay, top)
         repo = Repo(self, acc, new_name, body.get("private", False), False, tmpl.files,
-                    body.get("description"), ctx.now + float(self.conf["template_delay"]),
-                    template=tmpl.id)
+                    body.get("description"), ctx.now + delay, template=tmpl.id)
         repo.visible_at = ctx.now + float(self.conf.get("replication_lag") or 0)
         self.repos[key] = repo
         self.repos_by_id[repo.id] = repo
@@ -2447,7 +2455,7 @@ class Handler(BaseHTTPRequestHandler):
                 # done, and the answer lost on the way (a 502 from the
                 # front end, as GitHub's load balancers give)
                 entry["lost_status"] = status
-                status = int(fault.get("status") or 502)
+                status = entry["status"] = int(fault.get("status") or 502)
                 hdrs = [("Content-Type", "application/json; charset=utf-8")]
                 data = jdump({"message": "Server Error"})
             if status in (403, 429) and data and b"secondary rate limit" in data:
