@@ -169,7 +169,10 @@ test_expect_success 'a repository of the name that glow did not make: that learn
 	test "$(json_get w.log .result)" = error &&
 	test "$(prov_mutations)" = 0 &&
 	test "$(sim_state ".repos[\"$R-walter\"].invitations | length")" = 0 &&
-	test "$(sim_state ".repos[\"$R-walter\"].files | keys | join(\",\")")" = README.md
+	test "$(sim_state ".repos[\"$R-walter\"].files | keys | join(\",\")")" = README.md &&
+	glow-dashboard render -P -l w.log -f w.json >dash.md &&
+	test_grep "1 needs attention" dash.md &&
+	test_grep "walter.*the name is taken by a repository glow did not make" dash.md
 '
 
 test_expect_success 'a room made from the template for another key is not given to this one' '
