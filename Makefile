@@ -23,14 +23,15 @@ glow-webhook_LIBS = -lfcgi -lpthread
 
 PROGS    = $(patsubst bin/%.c,$(B)/bin/%,$(wildcard bin/glow-*.c))
 SCRIPTS  = $(filter-out %.c,$(wildcard bin/glow-*))
-LIBOBJ   = $(patsubst lib/%.c,$(B)/lib/%.o,$(wildcard lib/*.c))
+LIBOBJ   = $(patsubst lib/%.c,$(B)/lib/%.o,$(wildcard lib/*/*.c))
+LIBHDR   = $(wildcard lib/*/*.h)
 UNITS    = $(patsubst t/unit/%.c,$(B)/t/%.t,$(wildcard t/unit/*.c))
 MANS     = $(wildcard man/*.[1-8])
 
 all: $(PROGS) $(B)/bin/.scripts
 
-# The Makefile too: VERSION is compiled in (lib/diag.c, lib/github.c).
-$(B)/lib/%.o: lib/%.c lib/*.h Makefile
+# The Makefile too: VERSION is compiled in (lib/core/diag.c, lib/github/github.c).
+$(B)/lib/%.o: lib/%.c $(LIBHDR) Makefile
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
 
@@ -38,7 +39,7 @@ $(B)/libglow.a: $(LIBOBJ)
 	rm -f $@
 	$(AR) rcs $@ $(LIBOBJ)
 
-$(B)/bin/%: bin/%.c $(B)/libglow.a lib/*.h Makefile
+$(B)/bin/%: bin/%.c $(B)/libglow.a $(LIBHDR) Makefile
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $< $(B)/libglow.a $($(*F)_LIBS) $(LDLIBS)
 
@@ -48,7 +49,7 @@ $(B)/bin/.scripts: $(SCRIPTS)
 	for s in $(SCRIPTS); do cp $$s $(B)/bin/ && chmod 755 $(B)/bin/$${s#bin/}; done
 	@touch $@
 
-$(B)/t/%.t: t/unit/%.c t/tap.h $(B)/libglow.a lib/*.h
+$(B)/t/%.t: t/unit/%.c t/tap.h $(B)/libglow.a $(LIBHDR)
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS) -It $(CFLAGS) $(LDFLAGS) -o $@ $< $(B)/libglow.a $(LDLIBS)
 

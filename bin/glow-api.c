@@ -2,7 +2,7 @@
 /*
  * glow-api: one authenticated GitHub REST call, like `gh api`, or a batch
  * of calls (one process, so pacing spans them).  The behaviour (retries,
- * limits, pacing, cache) is lib/github.h's.
+ * limits, pacing, cache) is lib/github/github.h's.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -10,12 +10,12 @@
 #include <strings.h>
 #include <unistd.h>
 
-#include "buf.h"
-#include "diag.h"
-#include "fsio.h"
-#include "github.h"
-#include "json.h"
-#include "secret.h"
+#include "core/buf.h"
+#include "core/diag.h"
+#include "core/fsio.h"
+#include "core/json.h"
+#include "core/secret.h"
+#include "github/github.h"
 
 #define MAX_INPUT ((size_t)64 << 20)
 

@@ -18,19 +18,19 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "buf.h"
-#include "cgi.h"
-#include "companion.h"
-#include "crypto.h"
-#include "diag.h"
-#include "fsio.h"
-#include "html.h"
-#include "metrics.h"
-#include "ratelimit.h"
-#include "roster.h"
-#include "rostercache.h"
-#include "secret.h"
-#include "session.h"
+#include "core/buf.h"
+#include "core/crypto.h"
+#include "core/diag.h"
+#include "core/fsio.h"
+#include "core/secret.h"
+#include "roster/roster.h"
+#include "roster/rostercache.h"
+#include "web/cgi.h"
+#include "web/companion.h"
+#include "web/html.h"
+#include "web/metrics.h"
+#include "web/ratelimit.h"
+#include "web/session.h"
 
 #define BODY_MAX 16384          /* a registration is a few hundred bytes */
 #define ANON_TTL (2 * 3600)

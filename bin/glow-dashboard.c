@@ -12,15 +12,15 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "buf.h"
-#include "dashboard.h"
-#include "diag.h"
-#include "fsio.h"
-#include "github.h"
-#include "invitation.h"
-#include "json.h"
-#include "provision.h"
-#include "roster.h"
+#include "core/buf.h"
+#include "core/diag.h"
+#include "core/fsio.h"
+#include "core/json.h"
+#include "dashboard/dashboard.h"
+#include "github/github.h"
+#include "github/invitation.h"
+#include "provision/provision.h"
+#include "roster/roster.h"
 
 #define MAX_INPUT ((size_t)1 << 30)
 #define DEFAULT_TITLE "Cohort dashboard"

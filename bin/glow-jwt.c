@@ -10,13 +10,13 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "buf.h"
-#include "crypto.h"
-#include "diag.h"
-#include "fsio.h"
-#include "json.h"
-#include "jwt.h"
-#include "secret.h"
+#include "core/buf.h"
+#include "core/crypto.h"
+#include "core/diag.h"
+#include "core/fsio.h"
+#include "core/json.h"
+#include "core/secret.h"
+#include "github/jwt.h"
 
 #define KEY_ENV "PROVISIONING_APP_PRIVATE_KEY"
 #define ID_ENV  "PROVISIONING_APP_ID"

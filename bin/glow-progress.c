@@ -15,13 +15,13 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "buf.h"
-#include "diag.h"
-#include "fsio.h"
-#include "github.h"
-#include "json.h"
-#include "progress.h"
-#include "roster.h"
+#include "core/buf.h"
+#include "core/diag.h"
+#include "core/fsio.h"
+#include "core/json.h"
+#include "github/github.h"
+#include "progress/progress.h"
+#include "roster/roster.h"
 
 #define MAX_INPUT ((size_t)1 << 30)
 /*

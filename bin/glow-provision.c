@@ -4,7 +4,7 @@
  * and failed learners: one private repository per learner from the
  * template, verified and healed, then the invitation; the roster updated
  * and the log appended as each learner finishes.  See glow-provision(1).
- * The algorithm is lib/provision_run.h's; this file holds the options,
+ * The algorithm is lib/provision/provision_run.h's; this file holds the options,
  * the token, the roster and log files, and what is printed.
  */
 #include <errno.h>
@@ -16,14 +16,14 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "buf.h"
-#include "diag.h"
-#include "fsio.h"
-#include "github.h"
-#include "json.h"
-#include "provision.h"
-#include "provision_run.h"
-#include "roster.h"
+#include "core/buf.h"
+#include "core/diag.h"
+#include "core/fsio.h"
+#include "core/json.h"
+#include "github/github.h"
+#include "provision/provision.h"
+#include "provision/provision_run.h"
+#include "roster/roster.h"
 
 #define MAX_INPUT ((size_t)1 << 30)
 #define DEFAULT_WORKFLOWS \

@@ -8,14 +8,14 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "buf.h"
-#include "diag.h"
-#include "fsio.h"
-#include "intake.h"
-#include "json.h"
-#include "roster.h"
-#include "rosterselect.h"
-#include "rosterstats.h"
+#include "core/buf.h"
+#include "core/diag.h"
+#include "core/fsio.h"
+#include "core/json.h"
+#include "roster/intake.h"
+#include "roster/roster.h"
+#include "roster/rosterselect.h"
+#include "roster/rosterstats.h"
 
 #define MAXIN ((size_t)1 << 30)
 

@@ -9,13 +9,13 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "app.h"
-#include "buf.h"
-#include "diag.h"
-#include "fsio.h"
-#include "github.h"
-#include "json.h"
-#include "secret.h"
+#include "core/buf.h"
+#include "core/diag.h"
+#include "core/fsio.h"
+#include "core/json.h"
+#include "core/secret.h"
+#include "github/app.h"
+#include "github/github.h"
 
 static struct glow_gh gh;
 static int verbose;

@@ -16,15 +16,15 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "buf.h"
-#include "diag.h"
-#include "fsio.h"
-#include "github.h"
-#include "json.h"
-#include "prfiles.h"
-#include "rules.h"
-#include "run.h"
-#include "spool.h"
+#include "core/buf.h"
+#include "core/diag.h"
+#include "core/fsio.h"
+#include "core/json.h"
+#include "events/rules.h"
+#include "events/run.h"
+#include "events/spool.h"
+#include "github/github.h"
+#include "github/prfiles.h"
 
 #define MAX_ENVELOPE ((size_t)32 << 20)     /* a 25 MB payload and more */
 

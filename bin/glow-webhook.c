@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: ISC */
 /*
  * glow-webhook: receive GitHub webhook deliveries: verify each one's
- * signature, drop it if seen before, and spool its envelope (lib/webhook.h)
+ * signature, drop it if seen before, and spool its envelope (lib/events/webhook.h)
  * for glow-trigger.  One delivery per run as a CGI program or from a raw
  * HTTP request on stdin; many, as a FastCGI responder, when the web server
  * starts it with a listening socket on stdin.  With -e, make the same
@@ -22,14 +22,14 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "buf.h"
-#include "cgi.h"
-#include "crypto.h"
-#include "diag.h"
-#include "fsio.h"
-#include "json.h"
-#include "secret.h"
-#include "webhook.h"
+#include "core/buf.h"
+#include "core/crypto.h"
+#include "core/diag.h"
+#include "core/fsio.h"
+#include "core/json.h"
+#include "core/secret.h"
+#include "events/webhook.h"
+#include "web/cgi.h"
 
 extern char **environ;
 

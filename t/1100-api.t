@@ -1,6 +1,6 @@
 #!/bin/sh
 # SPDX-License-Identifier: ISC
-# glow-api and the GitHub client under it (lib/github.h) against the
+# glow-api and the GitHub client under it (lib/github/github.h) against the
 # simulator: headers, redirects, every retry, limit and pacing rule (with
 # request counts and unscaled waits), pagination, the ETag cache, bodies
 # and errors, HTTPS.

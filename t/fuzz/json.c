@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: ISC */
 /*
- * libFuzzer target for lib/json.c (make fuzz; build/fuzz/json).  Every
+ * libFuzzer target for lib/core/json.c (make fuzz; build/fuzz/json).  Every
  * input either fails with a reason and an offset inside it, or parses; a
  * parsed document is walked through every accessor, and written compact and
  * indented: each output must parse again and write again to the same bytes.
@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "json.h"
+#include "core/json.h"
 
 static void
 check(int cond)

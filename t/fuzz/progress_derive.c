@@ -7,14 +7,14 @@
  *
  *   clang -g -O1 -fsanitize=fuzzer,address,undefined -Ilib -DJSMN_STATIC \
  *       -DJSMN_STRICT -DJSMN_PARENT_LINKS t/fuzz/progress_derive.c \
- *       lib/progress.c lib/json.c lib/buf.c lib/secret.c lib/fsio.c
+ *       lib/progress/progress.c lib/core/json.c lib/core/buf.c lib/core/secret.c lib/core/fsio.c
  */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "json.h"
-#include "progress.h"
+#include "core/json.h"
+#include "progress/progress.h"
 
 static void
 check(int cond)

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: ISC */
 /*
- * libFuzzer target for lib/intake.c (make fuzz; build/fuzz/roster_intake).
+ * libFuzzer target for lib/roster/intake.c (make fuzz; build/fuzz/roster_intake).
  * An input starting with '[' is an issues array; anything else is an issue
  * body (with a fixed author and a default cohort).  Every learner read must
  * be a JSON object with a valid handle, and upserting it into a roster must
@@ -11,8 +11,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "intake.h"
-#include "roster.h"
+#include "roster/intake.h"
+#include "roster/roster.h"
 
 static void
 check(int cond)

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: ISC */
 /*
- * libFuzzer target for lib/roster.c (make fuzz; build/fuzz/roster_validate).
+ * libFuzzer target for lib/roster/roster.c (make fuzz; build/fuzz/roster_validate).
  * Any input loads or fails with a reason; a loaded roster is validated and
  * written in every view.  A roster without problems must write a canonical
  * form that loads without problems and formats to itself; an upsert and an
@@ -11,7 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "roster.h"
+#include "roster/roster.h"
 
 #define NOW "2030-01-01T00:00:00.000Z"
 

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: ISC */
 /*
- * libFuzzer target for lib/rules.c and lib/glob.c (make fuzz;
+ * libFuzzer target for lib/events/rules.c and lib/events/glob.c (make fuzz;
  * build/fuzz/trigger_rules).  The input is a rules file: it loads, or
  * fails with a reason, an offset inside the input and (for a rule) an
  * index.  A loaded file's rules are matched against a few fixed
@@ -13,7 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "rules.h"
+#include "events/rules.h"
 
 static const char *const envelopes[] = {
 	"{\"event\":\"push\",\"action\":null,\"delivery_id\":\"d\",\"repository\":\"o/r\","

@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "webhook.h"
+#include "events/webhook.h"
 
 static void
 check(int cond)

@@ -1,14 +1,14 @@
 /* SPDX-License-Identifier: ISC */
 /*
  * json-fmt: the benchmark driver of t/perf/json.sh, not a glow program.
- * Reads a JSON file, parses it with lib/json.c and prints it indented by 2
+ * Reads a JSON file, parses it with lib/core/json.c and prints it indented by 2
  * (as `jq .` does); with -n it only parses.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "json.h"
+#include "core/json.h"
 
 int
 main(int argc, char **argv)

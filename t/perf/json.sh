@@ -1,7 +1,7 @@
 #!/bin/sh
 # SPDX-License-Identifier: ISC
 # t/perf/json.sh: parse and reformat (indent 2) a generated ~25 MB roster of
-# 100,000 learners with lib/json.c (driver t/perf/json-fmt.c) and with
+# 100,000 learners with lib/core/json.c (driver t/perf/json-fmt.c) and with
 # `jq .`, in the same run; the median of 5 runs of each, side by side.
 # Run from anywhere: sh t/perf/json.sh.  Work files go to build/perf/.
 set -eu
@@ -12,7 +12,7 @@ mkdir -p "$out"
 
 cc -O2 -I"$top/lib" -D_DEFAULT_SOURCE -DJSMN_STATIC -DJSMN_STRICT \
     -DJSMN_PARENT_LINKS -o "$out/json-fmt" "$top/t/perf/json-fmt.c" \
-    "$top/lib/json.c" "$top/lib/buf.c" "$top/lib/secret.c" "$top/lib/fsio.c"
+    "$top/lib/core/json.c" "$top/lib/core/buf.c" "$top/lib/core/secret.c" "$top/lib/core/fsio.c"
 
 python3 - "$out/roster.json" <<'PY'
 import json, random, sys

@@ -1,12 +1,12 @@
 /* SPDX-License-Identifier: ISC */
-/* The pure parts of lib/app.h: installation IDs as users give them, the
+/* The pure parts of lib/github/app.h: installation IDs as users give them, the
  * list of installations in messages, the narrowing body, and the reasons
  * GitHub gives for refusing an App JWT.  The searches themselves are
  * tested against the simulator in t/1200-token.t. */
 #include <string.h>
 
 #include "tap.h"
-#include "app.h"
+#include "github/app.h"
 
 static void
 test_installation_id(void)

@@ -8,12 +8,12 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "cgi.h"
-#include "companion.h"
-#include "fsio.h"
-#include "metrics.h"
-#include "roster.h"
-#include "rostercache.h"
+#include "core/fsio.h"
+#include "roster/roster.h"
+#include "roster/rostercache.h"
+#include "web/cgi.h"
+#include "web/companion.h"
+#include "web/metrics.h"
 #include "tap.h"
 
 static void

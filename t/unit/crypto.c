@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: ISC */
 /*
- * Unit tests for lib/b64.c, lib/crypto.c and lib/jwt.c: known-answer
+ * Unit tests for lib/b64.c, lib/core/crypto.c and lib/github/jwt.c: known-answer
  * vectors (RFC 4648, FIPS 180-2, RFC 4231, GitHub's webhook example) and
  * RS256 signatures made once by OpenSSL with the keys below:
  *
@@ -12,9 +12,9 @@
  */
 #include <stdlib.h>
 
-#include "b64.h"
-#include "crypto.h"
-#include "jwt.h"
+#include "core/b64.h"
+#include "core/crypto.h"
+#include "github/jwt.h"
 #include "tap.h"
 
 static const char rsa2048_pkcs1[] =

@@ -4,9 +4,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "dashboard.h"
-#include "provision.h"
-#include "roster.h"
+#include "dashboard/dashboard.h"
+#include "provision/provision.h"
+#include "roster/roster.h"
 #include "tap.h"
 
 static void

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: ISC */
-/* Unit tests for lib/fsio.c and lib/secret.c. */
+/* Unit tests for lib/core/fsio.c and lib/core/secret.c. */
 #include <sys/file.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -10,8 +10,8 @@
 #include <stdlib.h>
 #include <unistd.h>
 
-#include "fsio.h"
-#include "secret.h"
+#include "core/fsio.h"
+#include "core/secret.h"
 #include "tap.h"
 
 static char dir[] = "/tmp/glow-fsio-XXXXXX";

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: ISC */
-/* The pure parts of lib/github.h: Link parsing, path segments, the retry
+/* The pure parts of lib/github/github.h: Link parsing, path segments, the retry
  * policy (classification, backoff, limit waits), pace specifications,
  * token files, the token's sources, the stats line and error messages.  The network behaviour is tested
  * against the simulator in t/1100-api.t. */
@@ -10,7 +10,7 @@
 #include <unistd.h>
 
 #include "tap.h"
-#include "github.h"
+#include "github/github.h"
 
 static void
 set_body(struct glow_gh_resp *r, const char *s)

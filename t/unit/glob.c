@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: ISC */
 /*
- * Unit tests for lib/glob.c: the filter patterns of GitHub Actions, one
+ * Unit tests for lib/events/glob.c: the filter patterns of GitHub Actions, one
  * table per rule of the cheat sheet (and GitHub's own examples), then the
  * list semantics: order, negation, only-negations.
  */
@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "glob.h"
+#include "events/glob.h"
 #include "tap.h"
 
 static const struct { const char *pat, *s; int want; } m[] = {

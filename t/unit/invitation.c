@@ -3,9 +3,9 @@
  * invitation; and the dashboard issue found in a page of issues. */
 #include <string.h>
 
-#include "dashboard.h"
-#include "invitation.h"
-#include "provision.h"
+#include "dashboard/dashboard.h"
+#include "github/invitation.h"
+#include "provision/provision.h"
 #include "tap.h"
 
 static const char list[] =

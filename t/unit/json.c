@@ -1,12 +1,12 @@
 /* SPDX-License-Identifier: ISC */
-/* Unit tests of lib/json.c: the strict reader, decoding, the accessors and
+/* Unit tests of lib/core/json.c: the strict reader, decoding, the accessors and
  * the writer.  Writer expectations were checked against Node's
  * JSON.stringify(v, null, 2) and are hard-coded here. */
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
-#include "json.h"
+#include "core/json.h"
 #include "tap.h"
 
 #define NOLEN ((size_t)-1)

@@ -5,8 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "json.h"
-#include "progress.h"
+#include "core/json.h"
+#include "progress/progress.h"
 #include "tap.h"
 
 static const struct {

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: ISC */
-/* Unit tests for lib/provision.c: the log (both formats), the plan, and
+/* Unit tests for lib/provision/provision.c: the log (both formats), the plan, and
  * the small decisions on GitHub's answers. */
 #include <sys/stat.h>
 
@@ -8,9 +8,9 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "fsio.h"
-#include "json.h"
-#include "provision.h"
+#include "core/fsio.h"
+#include "core/json.h"
+#include "provision/provision.h"
 #include "tap.h"
 
 static char dir[] = "/tmp/glow-provision-XXXXXX";

@@ -1,12 +1,12 @@
 /* SPDX-License-Identifier: ISC */
-/* Unit tests for lib/provision_plan.c: the plan of a provisioning run,
+/* Unit tests for lib/provision/provision_plan.c: the plan of a provisioning run,
  * what an outcome means for the roster, and the reports. */
 #include <stdlib.h>
 #include <string.h>
 
-#include "json.h"
-#include "provision_run.h"
-#include "roster.h"
+#include "core/json.h"
+#include "provision/provision_run.h"
+#include "roster/roster.h"
 #include "tap.h"
 
 static const char roster_text[] =

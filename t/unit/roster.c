@@ -1,16 +1,16 @@
 /* SPDX-License-Identifier: ISC */
-/* Unit tests for lib/roster.c, lib/rosterselect.c, lib/rosterstats.c and
- * lib/intake.c: the rules, table-driven. */
+/* Unit tests for lib/roster/roster.c, lib/roster/rosterselect.c, lib/roster/rosterstats.c and
+ * lib/roster/intake.c: the rules, table-driven. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "tap.h"
-#include "intake.h"
-#include "roster.h"
-#include "rosterselect.h"
-#include "rosterstats.h"
+#include "roster/intake.h"
+#include "roster/roster.h"
+#include "roster/rosterselect.h"
+#include "roster/rosterstats.h"
 
 static void
 test_handles(void)

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: ISC */
 /*
- * Unit tests for lib/rules.c: every validation error names its rule and
+ * Unit tests for lib/events/rules.c: every validation error names its rule and
  * key; the event is read from envelopes as glow-webhook writes them; each
  * filter decides as glow-trigger(5) says.
  */
@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "rules.h"
+#include "events/rules.h"
 #include "tap.h"
 
 #define W(x) "{\"workflows\": [" x "]}"

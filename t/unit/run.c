@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: ISC */
 /*
- * Unit tests for lib/run.c: a command runs with the environment and stdin
+ * Unit tests for lib/events/run.c: a command runs with the environment and stdin
  * given, its status is collected, a timeout sends SIGTERM and, past the
  * grace, SIGKILL to the whole group; the cap holds.
  */
@@ -13,9 +13,9 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "fsio.h"
-#include "github.h"
-#include "run.h"
+#include "core/fsio.h"
+#include "events/run.h"
+#include "github/github.h"
 #include "tap.h"
 
 static char *const no_env[] = { NULL };

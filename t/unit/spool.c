@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: ISC */
 /*
- * Unit tests for lib/spool.c: the layout is made and locked, envelopes are
+ * Unit tests for lib/events/spool.c: the layout is made and locked, envelopes are
  * listed in order, claimed once and retired; records are written in
  * runs.jsonl's shape and tallied back, torn lines and all.
  */
@@ -14,8 +14,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "fsio.h"
-#include "spool.h"
+#include "core/fsio.h"
+#include "events/spool.h"
 #include "tap.h"
 
 static char dir[] = "/tmp/glow-spool-XXXXXX";

@@ -1,15 +1,15 @@
 /* SPDX-License-Identifier: ISC */
-/* Unit tests for lib/webhook.c. */
+/* Unit tests for lib/events/webhook.c. */
 #include <sys/stat.h>
 
 #include <fcntl.h>
 #include <stdlib.h>
 #include <unistd.h>
 
-#include "crypto.h"
-#include "fsio.h"
-#include "json.h"
-#include "webhook.h"
+#include "core/crypto.h"
+#include "core/fsio.h"
+#include "core/json.h"
+#include "events/webhook.h"
 #include "tap.h"
 
 static char dir[] = "/tmp/glow-webhook-XXXXXX";

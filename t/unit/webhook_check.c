@@ -1,10 +1,10 @@
 /* SPDX-License-Identifier: ISC */
 /* Unit tests for the checks of a webhook delivery's head, the metrics
- * text (lib/webhook.c), and the shared form unescaping (lib/cgi.c). */
+ * text (lib/events/webhook.c), and the shared form unescaping (lib/web/cgi.c). */
 #include <string.h>
 
-#include "cgi.h"
-#include "webhook.h"
+#include "events/webhook.h"
+#include "web/cgi.h"
 #include "tap.h"
 
 static void

@@ -1,0 +1,84 @@
+/* SPDX-License-Identifier: ISC */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/diag.h"
+
+const char *glow_progname = "glow";
+
+void
+glow_setprogname(const char *argv0)
+{
+	const char *slash;
+
+	if (!argv0 || !*argv0)
+		return;
+	slash = strrchr(argv0, '/');
+	glow_progname = slash ? slash + 1 : argv0;
+}
+
+static void
+vwarn(const char *fmt, va_list ap)
+{
+	int saved = errno;
+	size_t n = strlen(fmt);
+
+	flockfile(stderr);
+	fprintf(stderr, "%s: ", glow_progname);
+	vfprintf(stderr, fmt, ap);
+	if (n && fmt[n - 1] == ':')
+		fprintf(stderr, " %s", strerror(saved));
+	fputc('\n', stderr);
+	funlockfile(stderr);
+}
+
+void
+glow_warn(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vwarn(fmt, ap);
+	va_end(ap);
+}
+
+void
+glow_die(int status, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vwarn(fmt, ap);
+	va_end(ap);
+	exit(status);
+}
+
+void
+glow_trace(void *arg, const char *line)
+{
+	(void)arg;
+	fprintf(stderr, "%s: %s\n", glow_progname, line);
+}
+
+long
+glow_optnum(const char *s, long lo, long hi, int opt)
+{
+	char *end;
+	long v;
+
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (errno || end == s || *end || v < lo || v > hi)
+		glow_die(GLOW_EXIT_ERR, "bad -%c '%s': want %ld to %ld", opt, s,
+		    lo, hi);
+	return v;
+}
+
+void
+glow_version(void)
+{
+	printf("%s %s\n", glow_progname, GLOW_VERSION);
+}

@@ -1,0 +1,186 @@
+/* SPDX-License-Identifier: ISC */
+#include <sys/file.h>
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "core/fsio.h"
+
+int
+glow_read_fd(int fd, struct glow_buf *out, size_t max)
+{
+	size_t start = out->len;
+	ssize_t n;
+
+	for (;;) {
+		if (glow_buf_reserve(out, 65536) < 0) {
+			errno = ENOMEM;
+			return -1;
+		}
+		n = read(fd, out->p + out->len, out->cap - out->len - 1);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -1;
+		if (n == 0)
+			break;
+		out->len += (size_t)n;
+		out->p[out->len] = '\0';
+		if (out->len - start > max) {
+			errno = EFBIG;
+			return -1;
+		}
+	}
+	return 0;
+}
+
+int
+glow_read_file(const char *path, struct glow_buf *out, size_t max)
+{
+	int fd, rc, saved;
+
+	if (strcmp(path, "-") == 0)
+		return glow_read_fd(STDIN_FILENO, out, max);
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+		return -1;
+	rc = glow_read_fd(fd, out, max);
+	saved = errno;
+	close(fd);
+	errno = saved;
+	return rc;
+}
+
+int
+glow_lock(const char *path)
+{
+	char lockpath[PATH_MAX];
+	int fd;
+
+	if (snprintf(lockpath, sizeof lockpath, "%s.lock", path) >=
+	    (int)sizeof lockpath) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	if ((fd = open(lockpath, O_RDWR | O_CREAT | O_CLOEXEC, 0600)) < 0)
+		return -1;
+	while (flock(fd, LOCK_EX) < 0) {
+		if (errno != EINTR) {
+			int saved = errno;
+
+			close(fd);
+			errno = saved;
+			return -1;
+		}
+	}
+	return fd;
+}
+
+void
+glow_unlock(int lockfd)
+{
+	if (lockfd >= 0)
+		close(lockfd);  /* closing the descriptor releases the flock */
+}
+
+int
+glow_write_all(int fd, const void *p, size_t n)
+{
+	const char *s = p;
+	ssize_t w;
+
+	while (n) {
+		w = write(fd, s, n);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w < 0)
+			return -1;
+		s += w;
+		n -= (size_t)w;
+	}
+	return 0;
+}
+
+/* The directory part of path, for the temporary file and its fsync. */
+static void
+dirname_of(const char *path, char *dir, size_t n)
+{
+	const char *slash = strrchr(path, '/');
+
+	if (!slash)
+		snprintf(dir, n, ".");
+	else if (slash == path)
+		snprintf(dir, n, "/");
+	else
+		snprintf(dir, n, "%.*s", (int)(slash - path), path);
+}
+
+static int
+fsync_dir(const char *dir)
+{
+	int fd, rc;
+
+	if ((fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
+		return -1;
+	rc = fsync(fd);
+	close(fd);
+	return rc;
+}
+
+int
+glow_write_atomic(const char *path, const void *p, size_t n, mode_t mode)
+{
+	char dir[PATH_MAX], tmp[PATH_MAX];
+	const char *base = strrchr(path, '/');
+	int fd, saved;
+
+	base = base ? base + 1 : path;
+	dirname_of(path, dir, sizeof dir);
+	if (snprintf(tmp, sizeof tmp, "%s/.%s.XXXXXX", dir, base) >=
+	    (int)sizeof tmp) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	if ((fd = mkstemp(tmp)) < 0)
+		return -1;
+	if (fchmod(fd, mode) < 0 || glow_write_all(fd, p, n) < 0 ||
+	    fsync(fd) < 0)
+		goto fail;
+	if (close(fd) < 0) {
+		fd = -1;
+		goto fail;
+	}
+	fd = -1;
+	if (rename(tmp, path) < 0)
+		goto fail;
+	return fsync_dir(dir);
+fail:
+	saved = errno;
+	if (fd >= 0)
+		close(fd);
+	unlink(tmp);
+	errno = saved;
+	return -1;
+}
+
+int
+glow_append_durable(const char *path, const void *p, size_t n, mode_t mode)
+{
+	int fd, rc, saved;
+
+	fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, mode);
+	if (fd < 0)
+		return -1;
+	rc = glow_write_all(fd, p, n);
+	if (rc == 0)
+		rc = fsync(fd);
+	saved = errno;
+	close(fd);
+	errno = saved;
+	return rc;
+}

@@ -1,0 +1,44 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * fsio.h: reading whole files, and writing files of record safely.
+ *
+ * A file of record is replaced atomically: a temporary file in the same
+ * directory, fsync, rename over the old name, fsync of the directory.  A
+ * crash at any instant leaves the old file or the new one, never a torn
+ * one.  Writers of one file first take its lock: an exclusive flock(2) on
+ * "FILE.lock" beside it (not on FILE itself, whose inode the rename
+ * replaces).  All functions return 0 or -1 with errno set.
+ */
+#ifndef GLOW_FSIO_H
+#define GLOW_FSIO_H
+
+#include <sys/types.h>
+#include <stddef.h>
+
+#include "core/buf.h"
+
+/* Append everything readable from fd to out; EFBIG past max bytes. */
+int glow_read_fd(int fd, struct glow_buf *out, size_t max);
+/* Read a whole file ("-" is stdin) into out; EFBIG past max bytes. */
+int glow_read_file(const char *path, struct glow_buf *out, size_t max);
+
+/*
+ * Take the exclusive lock of the file of record at path, waiting for it.
+ * Returns the lock's descriptor, to give to glow_unlock().
+ */
+int glow_lock(const char *path);
+void glow_unlock(int lockfd);
+
+/* Replace path with n bytes at p, atomically and durably, with mode. */
+int glow_write_atomic(const char *path, const void *p, size_t n, mode_t mode);
+
+/*
+ * Append n bytes to path (created with mode if missing) in one write and
+ * fsync them: a record appended this way survives a crash right after.
+ */
+int glow_append_durable(const char *path, const void *p, size_t n, mode_t mode);
+
+/* Write all n bytes to fd, retrying short writes and EINTR. */
+int glow_write_all(int fd, const void *p, size_t n);
+
+#endif

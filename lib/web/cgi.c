@@ -1,0 +1,126 @@
+/* SPDX-License-Identifier: ISC */
+#include <stdarg.h>
+#include <string.h>
+#include <strings.h>
+
+#include "core/crypto.h"
+#include "web/cgi.h"
+
+const char *
+glow_cgi_reason(int status)
+{
+	switch (status) {
+	case 200: return "OK";
+	case 202: return "Accepted";
+	case 303: return "See Other";
+	case 400: return "Bad Request";
+	case 401: return "Unauthorized";
+	case 403: return "Forbidden";
+	case 404: return "Not Found";
+	case 405: return "Method Not Allowed";
+	case 411: return "Length Required";
+	case 413: return "Content Too Large";
+	case 415: return "Unsupported Media Type";
+	case 422: return "Unprocessable Content";
+	case 429: return "Too Many Requests";
+	case 500: return "Internal Server Error";
+	case 503: return "Service Unavailable";
+	}
+	return "Error";
+}
+
+void
+glow_cgi_header(struct glow_cgi_resp *rs, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	glow_buf_vprintf(&rs->head, fmt, ap);
+	va_end(ap);
+	glow_buf_adds(&rs->head, "\r\n");
+}
+
+int
+glow_cgi_response(struct glow_cgi_resp *rs, int https, int head,
+    struct glow_buf *out)
+{
+	if (rs->body.failed || rs->head.failed) {
+		/* out of memory: say so briefly rather than send half a page */
+		glow_buf_free(&rs->body);
+		glow_buf_reset(&rs->head);
+		rs->status = 503;
+		rs->type = "text/plain; charset=utf-8";
+		glow_buf_adds(&rs->body, "The server is short of memory. Try again.\n");
+	}
+	glow_buf_printf(out, "Status: %d %s\r\nContent-Type: %s\r\n"
+	    "Content-Length: %zu\r\n", rs->status, glow_cgi_reason(rs->status),
+	    rs->type ? rs->type : "text/html; charset=utf-8", rs->body.len);
+	glow_buf_adds(out, "Content-Security-Policy: default-src 'none'; "
+	    "style-src 'self'; img-src 'self'; form-action 'self'; "
+	    "frame-ancestors 'none'; base-uri 'none'\r\n"
+	    "X-Content-Type-Options: nosniff\r\nX-Frame-Options: DENY\r\n"
+	    "Referrer-Policy: no-referrer\r\n"
+	    "Cross-Origin-Opener-Policy: same-origin\r\n");
+	glow_buf_adds(out, rs->cache ? "Cache-Control: public, max-age=86400\r\n" :
+	    "Cache-Control: no-store\r\n");
+	if (https)
+		glow_buf_adds(out, "Strict-Transport-Security: max-age=31536000\r\n");
+	glow_buf_add(out, rs->head.p, rs->head.len);
+	glow_buf_adds(out, "\r\n");
+	if (!head)
+		glow_buf_add(out, rs->body.p, rs->body.len);
+	return out->failed ? -1 : 0;
+}
+
+long
+glow_cgi_unescape(char *dst, const char *s, size_t n)
+{
+	size_t i, run, o = 0;
+
+	for (i = 0; i < n;) {
+		/* copy runs of plain bytes at once: webhook payloads are large */
+		for (run = i; run < n && s[run] != '%' && s[run] != '+'; run++)
+			;
+		memcpy(dst + o, s + i, run - i);
+		o += run - i;
+		if ((i = run) == n)
+			break;
+		if (s[i] == '+') {
+			dst[o++] = ' ';
+			i++;
+			continue;
+		}
+		if (i + 2 >= n || glow_unhex(dst + o, s + i + 1, 1) < 0)
+			return -1;
+		o++;
+		i += 3;
+	}
+	return (long)o;
+}
+
+int
+glow_cgi_form_length(const char *type, const char *length, size_t max,
+    size_t *n)
+{
+	static const char form[] = "application/x-www-form-urlencoded";
+	size_t fl = sizeof form - 1;
+	unsigned long long v = 0;
+	const char *p;
+
+	if (!type || strncasecmp(type, form, fl) != 0 ||
+	    (type[fl] && type[fl] != ';' && type[fl] != ' '))
+		return 415;
+	if (!length || !*length)
+		return 411;
+	for (p = length; *p; p++) {
+		if (*p < '0' || *p > '9')
+			return 400;
+		if (v > max)
+			return 413;
+		v = v * 10 + (unsigned long long)(*p - '0');
+	}
+	if (v > max)
+		return 413;
+	*n = (size_t)v;
+	return 0;
+}
