@@ -22,13 +22,28 @@
 static struct glow_gh gh;
 static int verbose;
 
+static const char usage_text[] =
+	"usage: glow-api [-inpv] [-X method] [-H accept] [-c cachedir]\n"
+	"                [-t tokenfile] path\n"
+	"       glow-api -b [-v] [-c cachedir] [-t tokenfile]\n"
+	"       glow-api -h | --help | -V\n"
+	"\n"
+	"  -b            batch: one call per JSON line of standard input\n"
+	"  -c cachedir   keep an ETag cache in cachedir (conditional requests)\n"
+	"  -H accept     the media type to ask for instead of application/vnd.github+json\n"
+	"  -h, --help    print this usage and exit\n"
+	"  -i            print the status line and the headers before the body\n"
+	"  -n            send no body (do not read standard input)\n"
+	"  -p            follow the Link header's next pages; print one JSON array\n"
+	"  -t tokenfile  read the token from tokenfile ('-': standard input)\n"
+	"  -V            print the version and exit\n"
+	"  -v            trace each HTTP exchange on standard error\n"
+	"  -X method     GET (default), POST, PUT, PATCH or DELETE\n";
+
 static void
-usage(FILE *f, int status)
+usage(int status)
 {
-	fprintf(f, "usage: glow-api [-inpv] [-X method] [-H accept] [-c cachedir] "
-	    "[-t tokenfile] path\n"
-	    "       glow-api -b [-v] [-c cachedir] [-t tokenfile]\n");
-	exit(status);
+	glow_usage(usage_text, status);
 }
 
 static void
@@ -314,11 +329,12 @@ main(int argc, char *argv[])
 	int c, paginate = 0, include = 0, batchmode = 0, nobody = 0, status;
 
 	glow_setprogname(argv[0]);
+	glow_help(argc, argv, usage_text);
 	while ((c = getopt(argc, argv, "bc:hH:inpt:vVX:")) != -1) {
 		switch (c) {
 		case 'b': batchmode = 1; break;
 		case 'c': cache = optarg; break;
-		case 'h': usage(stdout, GLOW_EXIT_OK); break;
+		case 'h': usage(GLOW_EXIT_OK); break;
 		case 'H':
 			accept = optarg;
 			if (strncasecmp(accept, "accept:", 7) == 0)
@@ -338,13 +354,13 @@ main(int argc, char *argv[])
 			if (!(method = method_arg(optarg)))
 				glow_die(GLOW_EXIT_ERR, "bad method '%s'", optarg);
 			break;
-		default: usage(stderr, GLOW_EXIT_ERR);
+		default: usage(GLOW_EXIT_ERR);
 		}
 	}
 	argc -= optind;
 	argv += optind;
 	if (batchmode ? argc != 0 : argc != 1)
-		usage(stderr, GLOW_EXIT_ERR);
+		usage(GLOW_EXIT_ERR);
 	if ((e = glow_gh_init(&gh)) != GLOW_GH_OK)
 		glow_die(GLOW_EXIT_ERR, "cannot start 'libcurl': %s", glow_gh_strerror(e));
 	if ((e = glow_gh_env(&gh)) != GLOW_GH_OK)

@@ -758,13 +758,17 @@ do_metrics(void)
 /* Configuration and dispatch. */
 
 static void usage(int) __attribute__((noreturn));
+static const char usage_text[] =
+	"usage: glow-companion        (run as a CGI program; see glow-companion(1))\n"
+	"       glow-companion -h | --help | -V\n"
+	"\n"
+	"  -h, --help    print this usage and exit\n"
+	"  -V            print the version and exit\n";
+
 static void
 usage(int status)
 {
-	fprintf(status ? stderr : stdout,
-	    "usage: glow-companion        (run as a CGI program; see glow-companion(1))\n"
-	    "       glow-companion -h | -V\n");
-	exit(status);
+	glow_usage(usage_text, status);
 }
 
 static unsigned
@@ -933,6 +937,7 @@ main(int argc, char *argv[])
 	int ch;
 
 	glow_setprogname(argv[0]);
+	glow_help(argc, argv, usage_text);
 	while ((ch = getopt(argc, argv, "hV")) != -1) {
 		switch (ch) {
 		case 'h':

@@ -41,18 +41,36 @@ struct ctx {
 	long checked, renewed, renew_failed;
 };
 
+static const char usage_text[] =
+	"usage: glow-dashboard render [-pP] [-d days] [-l log] [-i invitations]\n"
+	"                             [-m bytes] [-f roster | roster]\n"
+	"       glow-dashboard invitations [-anR] [-d days] [-l log] [-t tokenfile]\n"
+	"                             [-f roster | roster]\n"
+	"       glow-dashboard publish [-anpPR] [-d days] [-l log] [-i invitations]\n"
+	"                             [-r owner/repo] [-T title] [-t tokenfile]\n"
+	"                             [-f roster | roster]\n"
+	"       glow-dashboard -h | --help | -V\n"
+	"\n"
+	"  -a              all learners' invitations, not only the ones due\n"
+	"  -d days         an invitation older than this needs attention (default 3)\n"
+	"  -f roster       the roster of record\n"
+	"  -h, --help      print this usage and exit\n"
+	"  -i invitations  the invitations snapshot to show\n"
+	"  -l log          the provisioning log\n"
+	"  -m bytes        the most the issue body may hold\n"
+	"  -n              dry run: change nothing on GitHub\n"
+	"  -P              the private view (notes, error details)\n"
+	"  -p              the public view\n"
+	"  -R              renew expired invitations\n"
+	"  -r owner/repo   the repository of the dashboard issue\n"
+	"  -T title        the dashboard issue's title\n"
+	"  -t tokenfile    read the token from tokenfile ('-': standard input)\n"
+	"  -V              print the version and exit\n";
+
 static void
-usage(FILE *f, int status)
+usage(int status)
 {
-	fputs("usage: glow-dashboard render [-pP] [-d days] [-l log] [-i invitations]\n"
-	    "                             [-m bytes] [-f roster | roster]\n"
-	    "       glow-dashboard invitations [-anR] [-d days] [-l log] [-t tokenfile]\n"
-	    "                             [-f roster | roster]\n"
-	    "       glow-dashboard publish [-anpPR] [-d days] [-l log] [-i invitations]\n"
-	    "                             [-r owner/repo] [-T title] [-t tokenfile]\n"
-	    "                             [-f roster | roster]\n"
-	    "       glow-dashboard -h | -V\n", f);
-	exit(status);
+	glow_usage(usage_text, status);
 }
 
 static void
@@ -594,22 +612,23 @@ main(int argc, char **argv)
 	int ch, rc = GLOW_EXIT_OK;
 
 	glow_setprogname(argv[0]);
+	glow_help(argc, argv, usage_text);
 	while ((ch = getopt(argc, argv, "+hV")) != -1) {
 		switch (ch) {
 		case 'h':
-			usage(stdout, 0);
+			usage(0);
 			break;
 		case 'V':
 			glow_version();
 			return 0;
 		default:
-			usage(stderr, GLOW_EXIT_ERR);
+			usage(GLOW_EXIT_ERR);
 		}
 	}
 	argc -= optind;
 	argv += optind;
 	if (argc < 1)
-		usage(stderr, GLOW_EXIT_ERR);
+		usage(GLOW_EXIT_ERR);
 	cmd = argv[0];
 	if (!strcmp(cmd, "render"))
 		opts = "d:f:hi:l:m:pP";
@@ -618,7 +637,7 @@ main(int argc, char **argv)
 	else if (!strcmp(cmd, "publish"))
 		opts = "ad:f:hi:l:m:npPRr:t:T:";
 	else
-		usage(stderr, GLOW_EXIT_ERR);
+		usage(GLOW_EXIT_ERR);
 
 	memset(&c, 0, sizeof c);
 	c.days = 3;
@@ -677,16 +696,16 @@ main(int argc, char **argv)
 			c.title = optarg;
 			break;
 		case 'h':
-			usage(stdout, 0);
+			usage(0);
 			break;
 		default:
-			usage(stderr, GLOW_EXIT_ERR);
+			usage(GLOW_EXIT_ERR);
 		}
 	}
 	argc -= optind;
 	argv += optind;
 	if (argc > 1 || (c.file && argc))
-		usage(stderr, GLOW_EXIT_ERR);
+		usage(GLOW_EXIT_ERR);
 	if (!c.file)
 		c.file = argc ? argv[0] : "-";
 	if (!strcmp(cmd, "publish") && (!c.repo || !*c.repo))

@@ -99,12 +99,21 @@ load_key(struct glow_rsa_key *key, const char *keyfile)
 		    glow_crypto_strerror(ce));
 }
 
+static const char usage_text[] =
+	"usage: glow-jwt [-a app-id] [-k key-file] [-e seconds] [-t time]\n"
+	"       glow-jwt -h | --help | -V\n"
+	"\n"
+	"  -a app-id     the App ID or Client ID (default PROVISIONING_APP_ID)\n"
+	"  -e seconds    the token's lifetime, 1 to 600 (default 540)\n"
+	"  -h, --help    print this usage and exit\n"
+	"  -k key-file   read the private key from key-file ('-': standard input)\n"
+	"  -t time       take this time (epoch seconds) as now\n"
+	"  -V            print the version and exit\n";
+
 static void
-usage(FILE *f, int status)
+usage(int status)
 {
-	fprintf(f, "usage: %s [-a app-id] [-k key-file] [-e seconds] [-t time]\n",
-	    glow_progname);
-	exit(status);
+	glow_usage(usage_text, status);
 }
 
 int
@@ -120,6 +129,7 @@ main(int argc, char *argv[])
 	int c;
 
 	glow_setprogname(argv[0]);
+	glow_help(argc, argv, usage_text);
 	while ((c = getopt(argc, argv, "a:e:hk:t:V")) != -1) {
 		switch (c) {
 		case 'a':
@@ -132,7 +142,7 @@ main(int argc, char *argv[])
 				    GLOW_JWT_MAX_LIFETIME);
 			break;
 		case 'h':
-			usage(stdout, GLOW_EXIT_OK);
+			usage(GLOW_EXIT_OK);
 			break;
 		case 'k':
 			keyfile = optarg;
@@ -146,11 +156,11 @@ main(int argc, char *argv[])
 			glow_version();
 			return GLOW_EXIT_OK;
 		default:
-			usage(stderr, GLOW_EXIT_ERR);
+			usage(GLOW_EXIT_ERR);
 		}
 	}
 	if (optind < argc)
-		usage(stderr, GLOW_EXIT_ERR);
+		usage(GLOW_EXIT_ERR);
 
 	if (!app_id) {
 		app_id = getenv(ID_ENV);

@@ -31,16 +31,25 @@
  */
 #define READ_RATE 12.0
 
+static const char usage_text[] =
+	"usage: glow-progress derive [file ...]\n"
+	"       glow-progress fetch [-P] [-c cachedir] [-t tokenfile] [-f roster | roster]\n"
+	"       glow-progress apply [-n] -f roster [file ...]\n"
+	"       glow-progress apply [-n] file ... < roster > roster.new\n"
+	"       glow-progress -h | --help | -V\n"
+	"\n"
+	"  -c cachedir   fetch: keep an ETag cache in cachedir\n"
+	"  -f roster     the roster of record\n"
+	"  -h, --help    print this usage and exit\n"
+	"  -n            apply: dry run, print what would change\n"
+	"  -P            fetch: no pacing between learners\n"
+	"  -t tokenfile  fetch: read the token from tokenfile ('-': standard input)\n"
+	"  -V            print the version and exit\n";
+
 static void
-usage(FILE *f, int status)
+usage(int status)
 {
-	fprintf(f,
-	    "usage: glow-progress derive [file ...]\n"
-	    "       glow-progress fetch [-P] [-c cachedir] [-t tokenfile] [-f roster | roster]\n"
-	    "       glow-progress apply [-n] -f roster [file ...]\n"
-	    "       glow-progress apply [-n] file ... < roster > roster.new\n"
-	    "       glow-progress -h | -V\n");
-	exit(status);
+	glow_usage(usage_text, status);
 }
 
 /*
@@ -160,7 +169,7 @@ cmd_derive(int argc, char **argv)
 	int c;
 
 	while ((c = getopt(argc, argv, "h")) != -1)
-		usage(c == 'h' ? stdout : stderr, c == 'h' ? 0 : GLOW_EXIT_ERR);
+		usage(c == 'h' ? 0 : GLOW_EXIT_ERR);
 	each_line(argc - optind, argv + optind, derive_line, &d);
 	if (d.out.failed)
 		glow_die(GLOW_EXIT_ERR, "cannot derive 'input': out of memory");
@@ -258,16 +267,16 @@ cmd_apply(int argc, char **argv)
 			dry = 1;
 			break;
 		case 'h':
-			usage(stdout, 0);
+			usage(0);
 			break;
 		default:
-			usage(stderr, GLOW_EXIT_ERR);
+			usage(GLOW_EXIT_ERR);
 		}
 	}
 	argc -= optind;
 	argv += optind;
 	if (!file && argc == 0)
-		usage(stderr, GLOW_EXIT_ERR);   /* stdin cannot be both */
+		usage(GLOW_EXIT_ERR);   /* stdin cannot be both */
 	each_line(argc, argv, apply_line, &a);
 	if (a.failed)
 		glow_die(GLOW_EXIT_ERR, "cannot apply 'input': malformed derived "
@@ -497,16 +506,16 @@ cmd_fetch(int argc, char **argv)
 			tokenfile = optarg;
 			break;
 		case 'h':
-			usage(stdout, 0);
+			usage(0);
 			break;
 		default:
-			usage(stderr, GLOW_EXIT_ERR);
+			usage(GLOW_EXIT_ERR);
 		}
 	}
 	argc -= optind;
 	argv += optind;
 	if (argc > 1 || (file && argc))
-		usage(stderr, GLOW_EXIT_ERR);
+		usage(GLOW_EXIT_ERR);
 	if (!file)
 		file = argc ? argv[0] : "-";
 	load_roster(file, file, "fetch", &text, &r);
@@ -569,22 +578,23 @@ main(int argc, char **argv)
 	int c;
 
 	glow_setprogname(argv[0]);
+	glow_help(argc, argv, usage_text);
 	while ((c = getopt(argc, argv, "+hV")) != -1) {
 		switch (c) {
 		case 'h':
-			usage(stdout, 0);
+			usage(0);
 			break;
 		case 'V':
 			glow_version();
 			return 0;
 		default:
-			usage(stderr, GLOW_EXIT_ERR);
+			usage(GLOW_EXIT_ERR);
 		}
 	}
 	argc -= optind;
 	argv += optind;
 	if (argc < 1)
-		usage(stderr, GLOW_EXIT_ERR);
+		usage(GLOW_EXIT_ERR);
 	optind = 1;
 	if (strcmp(argv[0], "derive") == 0)
 		return cmd_derive(argc, argv);
@@ -593,5 +603,5 @@ main(int argc, char **argv)
 	if (strcmp(argv[0], "apply") == 0)
 		return cmd_apply(argc, argv);
 	glow_warn("unknown command '%s'", argv[0]);
-	usage(stderr, GLOW_EXIT_ERR);
+	usage(GLOW_EXIT_ERR);
 }

@@ -46,15 +46,35 @@ static struct {
 
 static volatile sig_atomic_t stop_requested;
 
+static const char usage_text[] =
+	"usage: glow-provision [-naiv] [-f roster] [-l log] [-s summary]\n"
+	"                      [-t tokenfile | -c command] [-T template] [-o owner]\n"
+	"                      [-w workflow,...] [-k seconds] [-j depth]\n"
+	"       glow-provision --check-auth [-v] [-t tokenfile | -c command] [-T template]\n"
+	"       glow-provision -h | --help | -V\n"
+	"\n"
+	"  -a              also verify provisioned and healed learners (heal drift)\n"
+	"  -c command      a shell command that prints token JSON (run again to renew)\n"
+	"  -f roster       the roster file, edited in place under its lock\n"
+	"  -h, --help      print this usage and exit\n"
+	"  -i              post the \"your room is ready\" comment, once\n"
+	"  -j depth        learners waiting for their content at once (default 16)\n"
+	"  -k seconds      how long a new repository's content may take (default 120)\n"
+	"  -l log          the provisioning log to append to\n"
+	"  -n              dry run: print the plan, change nothing\n"
+	"  -o owner        the owner of the learners' repositories\n"
+	"  -s summary      write the summary line into this file\n"
+	"  -T template     the template repository, owner/name\n"
+	"  -t tokenfile    read the token from tokenfile ('-': standard input)\n"
+	"  -V              print the version and exit\n"
+	"  -v              trace every HTTP exchange on standard error\n"
+	"  -w workflow,... the required workflow files\n"
+	"  --check-auth    get a token and run the preflight, then exit\n";
+
 static void
-usage(FILE *f, int status)
+usage(int status)
 {
-	fprintf(f, "usage: glow-provision [-naiv] [-f roster] [-l log] [-s summary]\n"
-	    "                      [-t tokenfile | -c command] [-T template] [-o owner]\n"
-	    "                      [-w workflow,...] [-k seconds] [-j depth]\n"
-	    "       glow-provision --check-auth [-v] [-t tokenfile | -c command] "
-	    "[-T template]\n");
-	exit(status);
+	glow_usage(usage_text, status);
 }
 
 static void
@@ -570,6 +590,7 @@ main(int argc, char **argv)
 	double t0 = glow_gh_clock();
 
 	glow_setprogname(argv[0]);
+	glow_help(argc, argv, usage_text);
 	for (k = 1; k < argc; k++) {
 		if (strcmp(argv[k], "--") == 0)
 			break;
@@ -644,14 +665,14 @@ main(int argc, char **argv)
 			wf = optarg;
 			break;
 		case 'h':
-			usage(stdout, 0);
+			usage(0);
 			break;
 		default:
-			usage(stderr, GLOW_EXIT_ERR);
+			usage(GLOW_EXIT_ERR);
 		}
 	}
 	if (optind != argc)
-		usage(stderr, GLOW_EXIT_ERR);
+		usage(GLOW_EXIT_ERR);
 	if (P.token_cmd && P.token_file)
 		glow_die(GLOW_EXIT_ERR, "cannot use both -c and -t");
 	configure(tmpl, owner, wf, auth_only);

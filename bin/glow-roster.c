@@ -22,22 +22,34 @@
 static const char *now;         /* GLOW_NOW, or NULL for the clock */
 static const char *rname = "-"; /* the roster's name in diagnostics */
 
+static const char usage_text[] =
+	"usage: glow-roster validate [-f file | file]\n"
+	"       glow-roster fmt [-f file | file]\n"
+	"       glow-roster add [-f file] [learners.json]\n"
+	"       glow-roster intake [-f file] [-c cohort] [-R report] [issues.json]\n"
+	"       glow-roster select [-r] [-s states] [-S statuses] [-c cohort]\n"
+	"                          [-k key] [-f file | file]\n"
+	"       glow-roster set [-u] [-f file] -k key field=value|field:=json ...\n"
+	"       glow-roster redact [-f file | file]\n"
+	"       glow-roster stats [-t] [-f file | file]\n"
+	"       glow-roster -h | --help | -V\n"
+	"\n"
+	"  -c cohort     intake: the cohort of a form that names none; select: that cohort\n"
+	"  -f file       the roster of record\n"
+	"  -h, --help    print this usage and exit\n"
+	"  -k key        the learner, handle@@cohort\n"
+	"  -R report     intake: write the report here\n"
+	"  -r            select: the redacted view\n"
+	"  -S statuses   select: these statuses, comma-separated\n"
+	"  -s states     select: these provision states, comma-separated\n"
+	"  -t            stats: a table instead of JSON\n"
+	"  -u            set: create the learner if missing\n"
+	"  -V            print the version and exit\n";
+
 static void
 usage(int status)
 {
-	FILE *f = status ? stderr : stdout;
-
-	fprintf(f,
-	    "usage: glow-roster validate [-f file | file]\n"
-	    "       glow-roster fmt [-f file | file]\n"
-	    "       glow-roster add [-f file] [learners.json]\n"
-	    "       glow-roster intake [-f file] [-c cohort] [-R report] [issues.json]\n"
-	    "       glow-roster select [-r] [-s states] [-S statuses] [-c cohort]\n"
-	    "                          [-k key] [-f file | file]\n"
-	    "       glow-roster set [-u] [-f file] -k key field=value|field:=json ...\n"
-	    "       glow-roster redact [-f file | file]\n"
-	    "       glow-roster stats [-t] [-f file | file]\n");
-	exit(status);
+	glow_usage(usage_text, status);
 }
 
 static void
@@ -526,6 +538,7 @@ main(int argc, char **argv)
 	int ch, whole = 0, table = 0;
 
 	glow_setprogname(argv[0]);
+	glow_help(argc, argv, usage_text);
 	if (argc > 1 && strcmp(argv[1], "-h") == 0)
 		usage(GLOW_EXIT_OK);
 	if (argc > 1 && strcmp(argv[1], "-V") == 0) {

@@ -20,14 +20,27 @@
 static struct glow_gh gh;
 static int verbose;
 
+static const char usage_text[] =
+	"usage: glow-token [-v] [-m mode] [-i installation | -o owner | -r owner/repo]\n"
+	"                  [-R repo,...] [-P permission=level,...]\n"
+	"       glow-token -d [-v]\n"
+	"       glow-token -h | --help | -V\n"
+	"\n"
+	"  -d                revoke the token read on standard input\n"
+	"  -h, --help        print this usage and exit\n"
+	"  -i installation   the installation ID or its settings URL\n"
+	"  -m mode           github-app (default) or actions-bot\n"
+	"  -o owner          the App's installation on this organisation or user\n"
+	"  -P perm=level,... narrow the token to these permissions\n"
+	"  -R repo,...       narrow the token to these repositories\n"
+	"  -r owner/repo     the installation that covers this repository\n"
+	"  -V                print the version and exit\n"
+	"  -v                trace each HTTP exchange on standard error\n";
+
 static void
-usage(FILE *f, int status)
+usage(int status)
 {
-	fprintf(f, "usage: glow-token [-v] [-m mode] [-i installation | -o owner | "
-	    "-r owner/repo]\n"
-	    "                  [-R repo,...] [-P permission=level,...]\n"
-	    "       glow-token -d [-v]\n");
-	exit(status);
+	glow_usage(usage_text, status);
 }
 
 static void
@@ -286,10 +299,11 @@ main(int argc, char *argv[])
 	int c, del = 0;
 
 	glow_setprogname(argv[0]);
+	glow_help(argc, argv, usage_text);
 	while ((c = getopt(argc, argv, "dhi:m:o:P:r:R:vV")) != -1) {
 		switch (c) {
 		case 'd': del = 1; break;
-		case 'h': usage(stdout, GLOW_EXIT_OK); break;
+		case 'h': usage(GLOW_EXIT_OK); break;
 		case 'i': inst = optarg; break;
 		case 'm': mode = optarg; break;
 		case 'o': owner = optarg; break;
@@ -298,11 +312,11 @@ main(int argc, char *argv[])
 		case 'R': repos = optarg; break;
 		case 'v': verbose = 1; break;
 		case 'V': glow_version(); return GLOW_EXIT_OK;
-		default: usage(stderr, GLOW_EXIT_ERR);
+		default: usage(GLOW_EXIT_ERR);
 		}
 	}
 	if (optind != argc || (!!inst + !!owner + !!repo) > 1)
-		usage(stderr, GLOW_EXIT_ERR);
+		usage(GLOW_EXIT_ERR);
 	/* The seeds spell the App mode "github-app"; "app" is kept as a synonym. */
 	if (mode && *mode && strcmp(mode, "github-app") != 0 &&
 	    strcmp(mode, "app") != 0) {

@@ -44,16 +44,33 @@ static char gh_error[256];
 static struct glow_gh *gh_client(void *, struct glow_buf *);
 static struct glow_prfiles prfiles = { 0, gh_client, NULL };
 
+static const char usage_text[] =
+	"usage: glow-trigger [-avx] [-j jobs] [-k grace] [-t tokenfile] rules [envelope]\n"
+	"       glow-trigger -s spool [-avw] [-i ms] [-j jobs] [-k grace] [-m attempts]\n"
+	"                    [-t tokenfile] rules\n"
+	"       glow-trigger -c rules\n"
+	"       glow-trigger -b count rules [envelope]\n"
+	"       glow-trigger -h | --help | -V\n"
+	"\n"
+	"  -a            a pull request's every changed file, not only the first page\n"
+	"  -b count      benchmark: evaluate the envelope count times\n"
+	"  -c            check the rules file and exit\n"
+	"  -h, --help    print this usage and exit\n"
+	"  -i ms         spool mode: how often to look for new envelopes\n"
+	"  -j jobs       run at most jobs commands at once\n"
+	"  -k grace      seconds between SIGTERM and SIGKILL on a timeout\n"
+	"  -m attempts   spool mode: run a failing rule at most this often\n"
+	"  -s spool      spool mode: process the envelopes of this directory\n"
+	"  -t tokenfile  read the GitHub API token from tokenfile ('-': standard input)\n"
+	"  -V            print the version and exit\n"
+	"  -v            say why each rule matched or not\n"
+	"  -w            spool mode: keep watching for new envelopes\n"
+	"  -x            run each matched rule's command\n";
+
 static void
-usage(FILE *f, int status)
+usage(int status)
 {
-	fprintf(f, "usage: glow-trigger [-avx] [-j jobs] [-k grace] [-t tokenfile] "
-	    "rules [envelope]\n"
-	    "       glow-trigger -s spool [-avw] [-i ms] [-j jobs] [-k grace] "
-	    "[-m attempts] [-t tokenfile] rules\n"
-	    "       glow-trigger -c rules\n"
-	    "       glow-trigger -b count rules [envelope]\n");
-	exit(status);
+	glow_usage(usage_text, status);
 }
 
 static void
@@ -793,12 +810,13 @@ main(int argc, char *argv[])
 	int c, check = 0, execute = 0, watch = 0, status;
 
 	glow_setprogname(argv[0]);
+	glow_help(argc, argv, usage_text);
 	while ((c = getopt(argc, argv, "ab:chi:j:k:m:s:t:vVwx")) != -1) {
 		switch (c) {
 		case 'a': prfiles.all = 1; break;
 		case 'b': bench = glow_optnum(optarg, 1, 100000000, c); break;
 		case 'c': check = 1; break;
-		case 'h': usage(stdout, GLOW_EXIT_OK); break;
+		case 'h': usage(GLOW_EXIT_OK); break;
 		case 'i': poll_ms = glow_optnum(optarg, 1, 3600000, c); break;
 		case 'j': max_jobs = (int)glow_optnum(optarg, 1, 1024, c); break;
 		case 'k': grace = glow_optnum(optarg, 0, 3600, c); break;
@@ -809,7 +827,7 @@ main(int argc, char *argv[])
 		case 'V': glow_version(); return GLOW_EXIT_OK;
 		case 'w': watch = 1; break;
 		case 'x': execute = 1; break;
-		default: usage(stderr, GLOW_EXIT_ERR);
+		default: usage(GLOW_EXIT_ERR);
 		}
 	}
 	argc -= optind;
@@ -817,7 +835,7 @@ main(int argc, char *argv[])
 	if (argc < 1 || argc > ((spool || check) ? 1 : 2) ||
 	    (watch && !spool) || (check && (spool || execute || bench)) ||
 	    (bench && (spool || execute)))
-		usage(stderr, GLOW_EXIT_ERR);
+		usage(GLOW_EXIT_ERR);
 	if ((env = getenv("GLOW_WAIT_SCALE")) && *env) {
 		char *end;
 

@@ -60,16 +60,28 @@ struct exchange {
 
 #define KEEP ((size_t)1 << 20)
 
+static const char usage_text[] =
+	"usage: glow-webhook [-rv] [-d spool] [-j threads] [-S statedir]\n"
+	"                    [-s secretfile]\n"
+	"       glow-webhook -e [-d spool]\n"
+	"       glow-webhook -m [-d spool] [-S statedir]\n"
+	"       glow-webhook -h | --help | -V\n"
+	"\n"
+	"  -d spool       the spool directory\n"
+	"  -e             inside GitHub Actions: the envelope of the event that ran\n"
+	"  -h, --help     print this usage and exit\n"
+	"  -j threads     as a FastCGI responder, answer up to threads requests at once\n"
+	"  -m             print the metrics and exit\n"
+	"  -r             read a raw HTTP request instead of a CGI one\n"
+	"  -S statedir    the state directory\n"
+	"  -s secretfile  read the webhook secrets from this file\n"
+	"  -V             print the version and exit\n"
+	"  -v             also log every accepted and duplicate delivery\n";
+
 static void
-usage(FILE *f, int status)
+usage(int status)
 {
-	fprintf(f,
-	    "usage: glow-webhook [-rv] [-d spool] [-j threads] [-S statedir]\n"
-	    "                    [-s secretfile]\n"
-	    "       glow-webhook -e [-d spool]\n"
-	    "       glow-webhook -m [-d spool] [-S statedir]\n"
-	    "       glow-webhook -h | -V\n");
-	exit(status);
+	glow_usage(usage_text, status);
 }
 
 /*
@@ -807,6 +819,7 @@ main(int argc, char **argv)
 	int c, eflag = 0, mflag = 0, rc;
 
 	glow_progname = "glow-webhook";
+	glow_help(argc, argv, usage_text);
 	while ((c = getopt(argc, argv, "d:ehj:mrS:s:vV")) != -1) {
 		switch (c) {
 		case 'd':
@@ -816,7 +829,7 @@ main(int argc, char **argv)
 			eflag = 1;
 			break;
 		case 'h':
-			usage(stdout, GLOW_EXIT_OK);
+			usage(GLOW_EXIT_OK);
 			break;
 		case 'j':
 			threads = (int)glow_optnum(optarg, 1, 256, c);
@@ -840,11 +853,11 @@ main(int argc, char **argv)
 			glow_version();
 			return GLOW_EXIT_OK;
 		default:
-			usage(stderr, GLOW_EXIT_ERR);
+			usage(GLOW_EXIT_ERR);
 		}
 	}
 	if (optind != argc || eflag + mflag + raw_mode > 1)
-		usage(stderr, GLOW_EXIT_ERR);
+		usage(GLOW_EXIT_ERR);
 	/* -e prints unless -d is given: a GLOW_SPOOL around does not count. */
 	if (eflag)
 		return actions_event();

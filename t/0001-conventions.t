@@ -1,7 +1,9 @@
 #!/bin/sh
 # SPDX-License-Identifier: ISC
-# Conventions every program follows (glow(7)): -V, -h, a bad option exits 2
-# with the usage, a man page that lints, and the one exit-status table.
+# Conventions every program follows (glow(7)): -V; -h and --help print the
+# same usage on standard output, exit 0, with a line for every option the
+# synopsis names; a bad option exits 2 with the usage on standard error; a
+# man page that lints; the one exit-status table.
 . "${0%/*}/lib.sh"
 
 progs=
@@ -18,7 +20,21 @@ for n in $progs; do
 	"
 	test_expect_success "$n -h prints the usage and exits 0" "
 		$n -h >out 2>err &&
-		grep -q 'usage: $n' out
+		grep -q 'usage: $n' out &&
+		test ! -s err
+	"
+	test_expect_success "$n --help prints the same, exit 0" "
+		$n --help >help 2>err &&
+		test_cmp out help &&
+		test ! -s err
+	"
+	test_expect_success "$n: a line for every option of its synopsis" "
+		sed -n '/^\$/q; p' out | grep -o '\[-[A-Za-z]*\]\|\[-[A-Za-z] \|-[A-Za-z] |' |
+			tr -d '[]| ' | sed 's/^-//' | fold -w1 | sort -u >letters &&
+		test -s letters &&
+		while read -r l; do
+			grep -q \"^  -\$l[ ,]\" out || { echo \"no line for -\$l\"; exit 1; }
+		done <letters
 	"
 	test_expect_success "$n rejects an unknown option with status 2" "
 		test_expect_code 2 $n -Z >out 2>err &&

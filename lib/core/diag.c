@@ -82,3 +82,20 @@ glow_version(void)
 {
 	printf("%s %s\n", glow_progname, GLOW_VERSION);
 }
+
+void
+glow_usage(const char *text, int status)
+{
+	fputs(text, status ? stderr : stdout);
+	exit(status);
+}
+
+void
+glow_help(int argc, char **argv, const char *text)
+{
+	int k;
+
+	for (k = 1; k < argc && strcmp(argv[k], "--") != 0; k++)
+		if (strcmp(argv[k], "--help") == 0)
+			glow_usage(text, 0);
+}

@@ -41,4 +41,14 @@ long glow_optnum(const char *s, long lo, long hi, int opt);
 /* Print "-V" output: "glow-NAME VERSION". */
 void glow_version(void);
 
+/*
+ * A program's usage: text is its synopsis, a blank line, and one line per
+ * option.  Status 0 (-h, --help) prints it on standard output, any other
+ * (a usage error) on standard error; then exit(status).
+ */
+void glow_usage(const char *text, int status) __attribute__((noreturn));
+/* --help among the arguments before "--": glow_usage(text, 0).  Called
+ * before getopt(3), which would take it for an unknown option. */
+void glow_help(int argc, char **argv, const char *text);
+
 #endif
