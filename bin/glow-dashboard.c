@@ -89,18 +89,15 @@ now_iso(struct ctx *c)
 	c->now_s = glow_prov_time(c->now);
 }
 
-/*
- * The token: -t FILE, else the environment; none is fine.  "-" has always
- * named a file here, not stdin: "./-" keeps it.
- */
+/* The token: -t FILE ("-": standard input), else the environment; none
+ * is fine. */
 static void
 read_token(struct ctx *c)
 {
 	enum glow_gh_token_err te;
 	const char *src;
 
-	te = glow_gh_token_load(c->tokenfile && !strcmp(c->tokenfile, "-") ?
-	    "./-" : c->tokenfile, &c->token, &src);
+	te = glow_gh_token_load(c->tokenfile, &c->token, &src);
 	if (te != GLOW_GH_TOKEN_OK && te != GLOW_GH_TOKEN_UNSET)
 		glow_die(GLOW_EXIT_ERR, "cannot read token '%s': %s",
 		    c->tokenfile ? c->tokenfile : src,
@@ -708,6 +705,9 @@ main(int argc, char **argv)
 		usage(GLOW_EXIT_ERR);
 	if (!c.file)
 		c.file = argc ? argv[0] : "-";
+	if (c.tokenfile && !strcmp(c.tokenfile, "-") && !strcmp(c.file, "-"))
+		glow_die(GLOW_EXIT_ERR, "cannot read both the token and the roster "
+		    "from standard input: give the roster with -f");
 	if (!strcmp(cmd, "publish") && (!c.repo || !*c.repo))
 		glow_die(GLOW_EXIT_ERR, "cannot publish: no repository (-r or "
 		    "ADMIN_ROSTER_REPO)");

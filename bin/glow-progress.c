@@ -445,18 +445,15 @@ pace_reads(struct fetch_ctx *f, double start)
 	glow_gh_sleep(due - (glow_gh_clock() - start));
 }
 
-/*
- * The token: -t FILE, else the environment; none is fine.  "-" has always
- * named a file here, not stdin (which may hold the roster): "./-" keeps it.
- */
+/* The token: -t FILE ("-": standard input), else the environment; none
+ * is fine. */
 static void
 read_token(const char *tokenfile, struct glow_buf *token)
 {
 	enum glow_gh_token_err te;
 	const char *src;
 
-	te = glow_gh_token_load(tokenfile && !strcmp(tokenfile, "-") ? "./-" :
-	    tokenfile, token, &src);
+	te = glow_gh_token_load(tokenfile, token, &src);
 	if (te != GLOW_GH_TOKEN_OK && te != GLOW_GH_TOKEN_UNSET)
 		glow_die(GLOW_EXIT_ERR, "cannot read token '%s': %s",
 		    tokenfile ? tokenfile : src,
@@ -518,6 +515,9 @@ cmd_fetch(int argc, char **argv)
 		usage(GLOW_EXIT_ERR);
 	if (!file)
 		file = argc ? argv[0] : "-";
+	if (tokenfile && !strcmp(tokenfile, "-") && !strcmp(file, "-"))
+		glow_die(GLOW_EXIT_ERR, "cannot read both the token and the roster "
+		    "from standard input: give the roster with -f");
 	load_roster(file, file, "fetch", &text, &r);
 	glow_roster_sort(&r);
 

@@ -240,4 +240,15 @@ test_expect_success 'fetch: roster from stdin or as the operand' '
 	test "$(wc -l <s1)" = 2
 '
 
+test_expect_success '-t - reads the token from standard input, never a file named -' '
+	printf "{\"version\":1,\"cohorts\":[],\"learners\":[]}\n" >empty.json &&
+	: >./- &&
+	echo ghp_statictoken | glow-progress fetch -t - -f empty.json >out 2>err &&
+	printf "" | test_expect_code 2 glow-progress fetch -t - -f empty.json >out 2>err &&
+	test_grep "cannot read token .-." err &&
+	rm ./- &&
+	test_expect_code 2 glow-progress fetch -t - <empty.json >out 2>err &&
+	test_grep "cannot read both the token and the roster from standard input" err
+'
+
 test_done

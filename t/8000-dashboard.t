@@ -283,4 +283,13 @@ else
 	test_skip 'mermaid-cli refuses a broken chart (the check can fail)' 'mermaid-cli or chromium not available'
 fi
 
+test_expect_success '-t - is standard input: not both the token and the roster from it' '
+	printf "{\"version\":1,\"cohorts\":[],\"learners\":[]}\n" >empty.json &&
+	: >./- &&
+	echo ghp_statictoken | glow-dashboard invitations -n -t - -f empty.json >out 2>err &&
+	rm ./- &&
+	test_expect_code 2 glow-dashboard invitations -n -t - <empty.json >out 2>err &&
+	test_grep "cannot read both the token and the roster from standard input" err
+'
+
 test_done
