@@ -206,4 +206,12 @@ test_expect_success 'usage errors exit 2' '
 	test_grep "^glow-roster " out
 '
 
+test_expect_success 'a roster without learners (a typo such as "learner") is invalid, not empty' '
+	printf "{\"version\":1,\"cohorts\":[],\"learner\":[{\"github_handle\":\"a\",\"cohort_id\":\"c\"}]}\n" >typo.json &&
+	test_expect_code 1 glow-roster validate typo.json 2>err &&
+	test_grep "learners: missing" err &&
+	printf "{\"version\":1,\"cohorts\":[],\"learners\":[]}\n" >empty.json &&
+	glow-roster validate empty.json
+'
+
 test_done

@@ -965,7 +965,11 @@ top_check(struct glow_roster *r, struct probs *p, struct glow_buf *scratch)
 	}
 	if ((v = seen[2]) >= 0 && glow_json_type(doc, v) != GLOW_JSON_ARRAY)
 		problem_value(p, "cohorts", doc, v, "is not an array");
-	if ((v = seen[3]) >= 0 && glow_json_type(doc, v) != GLOW_JSON_ARRAY)
+	/* A roster without learners is a typo ("learner"), not an empty one:
+	 * an empty roster says "learners": []. */
+	if ((v = seen[3]) < 0)
+		problem(p, "learners: missing (an empty roster has \"learners\": [])");
+	else if (glow_json_type(doc, v) != GLOW_JSON_ARRAY)
 		problem_value(p, "learners", doc, v, "is not an array");
 	/* unknown top-level fields */
 	{
