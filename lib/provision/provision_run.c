@@ -1121,11 +1121,11 @@ step(struct glow_prov_run *run, struct slot *s, glow_prov_done_fn *done,
 		s->o.result = "error";
 	} else if (k == LOOK_READY) {
 		if (s->o.created) {
-			/* the next new repository is first looked at a little
-			 * before the soonest arrival seen */
+			/* the next new repository is first looked at when the
+			 * soonest arrival seen came */
 			run->wait_content += age;
-			if (run->arrivals++ == 0 || age * 0.9 < run->guess)
-				run->guess = age * 0.9;
+			if (run->arrivals++ == 0 || age < run->guess)
+				run->guess = age;
 		}
 		complete(run, s->l, &s->o, &doc, have);
 		if (have == 1)
@@ -1141,7 +1141,7 @@ int
 glow_prov_batch(struct glow_prov_run *run, struct glow_prov_learner *ls,
     size_t n, glow_prov_done_fn *done, void *arg)
 {
-	size_t depth = run->depth ? run->depth : 1, nw = 0, next = 0, k, j;
+	size_t depth = run->depth ? run->depth : 1, nw = 0, next = 0, k, j, o;
 	struct slot *w, s;
 	double now, until;
 	int stopping = 0, rc = 0;
@@ -1158,6 +1158,19 @@ glow_prov_batch(struct glow_prov_run *run, struct glow_prov_learner *ls,
 			if (w[j].look_at < w[k].look_at)
 				k = j;
 		if (nw && w[k].look_at <= now) {
+			/* before any content has arrived, only the oldest new
+			 * repository is looked at: the others would not be
+			 * there sooner, and once one arrives run->guess says
+			 * when to look */
+			for (o = 0, j = 1; j < nw; j++)
+				if (w[j].o.created && (!w[o].o.created ||
+				    w[j].made < w[o].made))
+					o = j;
+			if (run->arrivals == 0 && w[k].o.created && k != o &&
+			    w[o].o.created) {
+				w[k].look_at = w[o].look_at + 0.001;
+				continue;
+			}
 			if (step(run, &w[k], done, arg, &rc)) {
 				w[k] = w[--nw];
 				if (rc < 0)

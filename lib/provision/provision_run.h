@@ -195,7 +195,7 @@ const char *glow_prov_template_sha(struct glow_prov_run *run);
  * up to run->depth waiting at once (1: one learner at a time).  Requests
  * stay serial, and writes paced by the client: pipelining interleaves
  * learners, it never sends requests at once.  A waiting learner is first
- * looked at after run->guess seconds (learned from the arrivals seen),
+ * looked at after run->guess seconds (the soonest arrival seen),
  * then every age/4 seconds, between 0.25 and 2.  When a learner is
  * finished, done(arg, l, o) is called with its outcome (o->result says
  * how it went; "skipped" when the credentials failed while it was in

@@ -23,17 +23,7 @@ top=$(cd "${0%/*}/../.." && pwd)
 N=${1:-100}
 S=0.1
 out=$top/build/perf/pipeline
-rm -rf "$out"
-mkdir -p "$out"
-cd "$out"
-[ -x "$top/build/bin/glow-provision" ] || make -s -C "$top" all >/dev/null
-PATH=$top/build/bin:$PATH
-
-TRASH=$out
-T_DIR=$top/t
-cleanup=
-test_at_exit() { cleanup="$1; $cleanup"; trap "$cleanup" EXIT; }
-. "$top/t/sim.sh"
+. "$top/t/perf/sim.sh"
 
 sim_config_default | jq --argjson s "$S" '
 	.content_limit = {"per_window": 80, "window": (60 * $s), "hourly": 500,

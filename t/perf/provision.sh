@@ -24,18 +24,7 @@ N=${1:-200}
 P=${2:-30}
 W=${3:-2}
 out=$top/build/perf/provision
-rm -rf "$out"
-mkdir -p "$out"
-cd "$out"
-[ -x "$top/build/bin/glow-provision" ] || make -s -C "$top" all >/dev/null
-PATH=$top/build/bin:$PATH
-
-# t/sim.sh, outside the test harness
-TRASH=$out
-T_DIR=$top/t
-cleanup=
-test_at_exit() { cleanup="$1; $cleanup"; trap "$cleanup" EXIT; }
-. "$top/t/sim.sh"
+. "$top/t/perf/sim.sh"
 
 sim_config_default | jq --argjson p "$P" --argjson w "$W" '
 	.content_limit = {"per_window": $p, "window": $w, "hourly": 100000,
