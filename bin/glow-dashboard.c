@@ -21,6 +21,7 @@
 #include "github/invitation.h"
 #include "provision/provision.h"
 #include "roster/roster.h"
+#include "roster/roster_load.h"
 
 #define MAX_INPUT ((size_t)1 << 30)
 #define DEFAULT_TITLE "Cohort dashboard"
@@ -139,17 +140,7 @@ load(struct ctx *c)
 {
 	struct glow_json_error jerr;
 
-	if (glow_read_file(c->file, &c->text, MAX_INPUT) < 0)
-		glow_die(GLOW_EXIT_ERR, "cannot read '%s':", c->file);
-	if (glow_roster_load(&c->r, c->text.p ? c->text.p : "", c->text.len,
-	    &jerr) < 0)
-		glow_die(GLOW_EXIT_ERR, "cannot load '%s': %s at byte %zu",
-		    c->file, jerr.reason, jerr.offset + 1);
-	if (c->r.nproblems) {
-		fputs(c->r.problems.p, stderr);
-		glow_die(GLOW_EXIT_ERR, "cannot use '%s': the roster does not "
-		    "validate", c->file);
-	}
+	glow_roster_open(c->file, &c->text, &c->r);
 	if (glow_dash_init(&c->d, &c->r) < 0)
 		glow_die(GLOW_EXIT_ERR, "cannot load '%s':", c->file);
 	if (c->log) {

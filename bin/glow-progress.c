@@ -22,6 +22,7 @@
 #include "github/github.h"
 #include "progress/progress.h"
 #include "roster/roster.h"
+#include "roster/roster_load.h"
 
 #define MAX_INPUT ((size_t)1 << 30)
 /*
@@ -106,29 +107,6 @@ parse_line(struct glow_json *doc, const char *s, size_t n, const char *verb,
 	glow_warn("cannot %s '%s': %s at byte %zu", verb, where, err.reason,
 	    err.offset + 1);
 	return -1;
-}
-
-/*
- * The roster at path, for reading (name in diagnostics); one that does
- * not validate ends the program: "cannot VERB 'NAME': the roster does not
- * validate".
- */
-static void
-load_roster(const char *path, const char *name, const char *verb,
-    struct glow_buf *text, struct glow_roster *r)
-{
-	struct glow_json_error jerr;
-
-	if (glow_read_file(path, text, MAX_INPUT) < 0)
-		glow_die(GLOW_EXIT_ERR, "cannot read '%s':", name);
-	if (glow_roster_load(r, text->p ? text->p : "", text->len, &jerr) < 0)
-		glow_die(GLOW_EXIT_ERR, "cannot load '%s': %s at byte %zu", name,
-		    jerr.reason, jerr.offset + 1);
-	if (r->nproblems) {
-		fputs(r->problems.p, stderr);
-		glow_die(GLOW_EXIT_NO, "cannot %s '%s': the roster does not "
-		    "validate", verb, name);
-	}
 }
 
 /* derive */
@@ -291,14 +269,16 @@ cmd_apply(int argc, char **argv)
 			case GLOW_ROSTER_EREAD:
 				glow_die(GLOW_EXIT_ERR, "cannot read '%s':", file);
 			case GLOW_ROSTER_EPARSE:
-				glow_die(GLOW_EXIT_ERR, "cannot load '%s': %s at "
-				    "line %zu, column %zu", file, st.jerr.reason,
-				    st.line, st.column);
+				glow_die(GLOW_EXIT_NO, "invalid roster '%s': line %zu, "
+				    "column %zu: %s", file, st.line, st.column,
+				    st.jerr.reason);
 			case GLOW_ROSTER_EINVALID:
+				glow_roster_warn_problems(&r, "invalid roster", file);
+				exit(GLOW_EXIT_NO);
 			case GLOW_ROSTER_EAFTER:
-				fputs(r.problems.p ? r.problems.p : "", stderr);
-				glow_die(GLOW_EXIT_NO, "cannot apply '%s': the roster "
-				    "does not validate, nothing written", file);
+				glow_roster_warn_problems(&r, "cannot apply: the "
+				    "result would be invalid, nothing written", file);
+				exit(GLOW_EXIT_NO);
 			case GLOW_ROSTER_EWRITE:
 				glow_die(GLOW_EXIT_ERR, "cannot write '%s':", file);
 			default:
@@ -308,13 +288,13 @@ cmd_apply(int argc, char **argv)
 		}
 	} else {
 		name = file ? file : "stdin";
-		load_roster(file ? file : "-", name, "apply", &rin, &r);
+		glow_roster_open(file ? file : "-", &rin, &r);
 		if (glow_progress_apply(&a.a, &r) < 0)
 			glow_die(GLOW_EXIT_ERR, "cannot apply '%s': out of memory", name);
 		if (glow_roster_validate(&r)) {
-			fputs(r.problems.p, stderr);
-			glow_die(GLOW_EXIT_NO, "cannot apply '%s': the result "
-			    "does not validate", name);
+			glow_roster_warn_problems(&r, "cannot apply: the result "
+			    "would be invalid", name);
+			exit(GLOW_EXIT_NO);
 		}
 		if (!file) {
 			if (glow_roster_write(&r, &out, GLOW_ROSTER_CANONICAL,
@@ -518,7 +498,7 @@ cmd_fetch(int argc, char **argv)
 	if (tokenfile && !strcmp(tokenfile, "-") && !strcmp(file, "-"))
 		glow_die(GLOW_EXIT_ERR, "cannot read both the token and the roster "
 		    "from standard input: give the roster with -f");
-	load_roster(file, file, "fetch", &text, &r);
+	glow_roster_open(file, &text, &r);
 	glow_roster_sort(&r);
 
 	if ((e = glow_gh_init(&f.gh)) != GLOW_GH_OK ||

@@ -24,6 +24,7 @@
 #include "provision/provision.h"
 #include "provision/provision_run.h"
 #include "roster/roster.h"
+#include "roster/roster_load.h"
 
 #define MAX_INPUT ((size_t)1 << 30)
 #define DEFAULT_WORKFLOWS \
@@ -343,26 +344,13 @@ configure(const char *tmpl, const char *owner, const char *wf, int auth_only)
 static void
 load_inputs(struct glow_roster *r, struct glow_buf *text)
 {
-	const char *name = P.roster_file ? P.roster_file : "stdin";
 	struct glow_json_error jerr;
 	struct glow_buf lt = GLOW_BUF_INIT;
-	size_t line, col, torn;
+	size_t torn;
 
-	if (glow_read_file(P.roster_file ? P.roster_file : "-", text,
-	    MAX_INPUT) < 0)
-		glow_die(GLOW_EXIT_ERR, "cannot read '%s':", name);
-	if (glow_roster_load(r, text->p ? text->p : "", text->len, &jerr) < 0) {
-		glow_roster_linecol(text->p ? text->p : "", text->len, jerr.offset,
-		    &line, &col);
-		glow_die(GLOW_EXIT_ERR, "cannot load '%s': %s at line %zu, column %zu",
-		    name, jerr.reason, line, col);
-	}
-	if (r->nproblems) {
-		fputs(r->problems.p, stderr);
-		glow_die(GLOW_EXIT_ERR, "cannot provision '%s': the roster does not "
-		    "validate (collisions and names over 100 characters included); "
-		    "no request made", name);
-	}
+	/* an invalid roster (two keys with one repository name, a name over
+	 * 100 characters) ends the run before any request: exit 1 */
+	glow_roster_open(P.roster_file ? P.roster_file : "-", text, r);
 	if (!P.log_file)
 		return;
 	if (glow_read_file(P.log_file, &lt, MAX_INPUT) < 0 && errno != ENOENT)

@@ -14,6 +14,7 @@
 #include "core/json.h"
 #include "roster/intake.h"
 #include "roster/roster.h"
+#include "roster/roster_load.h"
 #include "roster/rosterselect.h"
 #include "roster/rosterstats.h"
 
@@ -69,48 +70,6 @@ out_fd(struct glow_roster *r, int view, const unsigned char *keep)
 		glow_die(GLOW_EXIT_ERR, "cannot write 'stdout':");
 }
 
-/* Each line of text as "glow-roster: what 'name': line", in one write. */
-static void
-warn_lines(const char *what, const char *name, const char *text, size_t len,
-    int out_of_memory)
-{
-	struct glow_buf b = GLOW_BUF_INIT;
-	const char *p = text ? text : "", *end = p + (text ? len : 0), *nl;
-
-	for (; p < end; p = nl + 1) {
-		if (!(nl = memchr(p, '\n', (size_t)(end - p))))
-			nl = end;
-		glow_buf_printf(&b, "%s: %s '%s': %.*s\n", glow_progname, what,
-		    name, (int)(nl - p), p);
-	}
-	if (out_of_memory)
-		glow_buf_printf(&b, "%s: %s '%s': out of memory\n",
-		    glow_progname, what, name);
-	fflush(stdout);
-	(void)glow_write_all(STDERR_FILENO, b.p, b.len);
-	glow_buf_free(&b);
-}
-
-/* Every problem of the roster, one line each. */
-static void
-print_problems(const char *what, const struct glow_roster *r)
-{
-	warn_lines(what, rname, r->problems.p, r->problems.len,
-	    r->problems.failed || (!r->problems.len && r->nproblems));
-}
-
-static void
-die_syntax(const char *text, size_t len, const struct glow_json_error *e)
-{
-	size_t line, col;
-
-	if (e->offset == 0 && strcmp(e->reason, "out of memory") == 0)
-		glow_die(GLOW_EXIT_ERR, "cannot load roster '%s': out of memory", rname);
-	glow_roster_linecol(text, len, e->offset, &line, &col);
-	glow_die(GLOW_EXIT_NO, "invalid roster '%s': byte %zu (line %zu, column %zu): %s",
-	    rname, e->offset, line, col, e->reason);
-}
-
 static void
 read_all(const char *path, struct glow_buf *b)
 {
@@ -122,20 +81,19 @@ read_all(const char *path, struct glow_buf *b)
 		glow_die(GLOW_EXIT_ERR, "cannot read '%s': out of memory", path);
 }
 
+/* Every problem of the roster, one line each. */
+static void
+print_problems(const char *what, const struct glow_roster *r)
+{
+	glow_roster_warn_problems(r, what, rname);
+}
+
 /* Load a roster for reading; an invalid one ends the program (1). */
 static void
 load(const char *path, struct glow_buf *text, struct glow_roster *r)
 {
-	struct glow_json_error e;
-
 	rname = path;
-	read_all(path, text);
-	if (glow_roster_load(r, text->p, text->len, &e) < 0)
-		die_syntax(text->p, text->len, &e);
-	if (r->nproblems) {
-		print_problems("invalid roster", r);
-		exit(GLOW_EXIT_NO);
-	}
+	glow_roster_open(path, text, r);
 }
 
 /*
@@ -174,8 +132,8 @@ edit(const char *file, int flags, glow_roster_edit_fn *fn, void *arg)
 		errno = st.errnum;
 		glow_die(GLOW_EXIT_ERR, "cannot read '%s':", file);
 	case GLOW_ROSTER_EPARSE:
-		glow_die(GLOW_EXIT_NO, "invalid roster '%s': byte %zu (line %zu, column %zu): %s",
-		    file, st.jerr.offset, st.line, st.column, st.jerr.reason);
+		glow_die(GLOW_EXIT_NO, "invalid roster '%s': line %zu, column %zu: %s",
+		    file, st.line, st.column, st.jerr.reason);
 	case GLOW_ROSTER_EINVALID:
 		print_problems("invalid roster", &r);
 		exit(GLOW_EXIT_NO);
@@ -220,7 +178,7 @@ add_fn(struct glow_roster *r, void *arg)
 		if (rc < 0 && errno == ENOMEM)
 			glow_die(GLOW_EXIT_ERR, "cannot add '%s': out of memory", a->name);
 		if (rc < 0) {
-			warn_lines("cannot add", a->name, why.p, why.len, 0);
+			glow_warn_lines("cannot add", a->name, why.p, why.len);
 			bad = 1;
 			continue;
 		}
@@ -408,8 +366,8 @@ set_fn(struct glow_roster *r, void *arg)
 	if (rc < 0 && errno == ENOMEM)
 		glow_die(GLOW_EXIT_ERR, "cannot set '%s': out of memory", s->key);
 	if (rc < 0)
-		warn_lines("cannot set", s->key, why.p ? why.p : "invalid value",
-		    why.p ? why.len : strlen("invalid value"), 0);
+		glow_warn_lines("cannot set", s->key, why.p ? why.p : "invalid value",
+		    why.p ? why.len : strlen("invalid value"));
 	glow_buf_free(&why);
 	return rc < 0 ? -1 : 0;
 }

@@ -250,7 +250,7 @@ test_expect_success 'apply: a roster that does not validate is not written, exit
 	cp roster.json invalid.json &&
 	test_expect_code 1 glow-progress apply -f roster.json derived 2>err &&
 	test_cmp invalid.json roster.json &&
-	test_grep "does not validate" err
+	test_grep "^glow-progress: invalid roster .roster.json.: learner 0 .*status" err
 '
 
 test_expect_success 'apply: in Actions the report is appended to the step summary' '

@@ -23,9 +23,8 @@ test_expect_success 'two keys with one repository name: refused before any reque
 	EOF
 	cp coll.json coll.orig &&
 	prov_clear &&
-	test_expect_code 2 glow-provision -f coll.json -l log.jsonl >out 2>err &&
-	test_grep "learning-room-a-b-alice" err &&
-	test_grep "no request made" err &&
+	test_expect_code 1 glow-provision -f coll.json -l log.jsonl >out 2>err &&
+	test_grep "^glow-provision: invalid roster .coll.json.: .*learning-room-a-b-alice" err &&
 	test "$(sim_count "*" .)" = 0 &&
 	test_cmp coll.orig coll.json &&
 	test ! -e log.jsonl
@@ -35,15 +34,16 @@ test_expect_success 'a repository name over 100 characters: refused before any r
 	long=$(printf "%090d" 0) &&
 	prov_roster "$long" alice >long.json &&
 	prov_clear &&
-	test_expect_code 2 glow-provision -f long.json >out 2>err &&
+	test_expect_code 1 glow-provision -f long.json >out 2>err &&
 	test_grep "more than 100" err &&
 	test "$(sim_count "*" .)" = 0
 '
 
-test_expect_success 'a roster that does not validate: exit 2, no request' '
+test_expect_success 'a roster that does not validate: exit 1, no request' '
 	printf "{\"version\":2,\"learners\":[]}\n" >bad.json &&
 	prov_clear &&
-	test_expect_code 2 glow-provision -f bad.json >out 2>err &&
+	test_expect_code 1 glow-provision -f bad.json >out 2>err &&
+	test_grep "^glow-provision: invalid roster .bad.json.: version" err &&
 	test "$(sim_count "*" .)" = 0
 '
 

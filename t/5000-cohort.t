@@ -216,12 +216,13 @@ test_expect_success 'refused credentials: exit 2, nothing read or written, chang
 	test "$(sim_count "*" "^/repos/")" = 0
 '
 
-test_expect_success 'a roster that does not validate: exit 2, left as it is' '
+test_expect_success 'a roster that does not validate: exit 1, left as it is' '
 	mkdir -p broken &&
 	printf "{\"version\": 2, \"learners\": 7}\n" >broken/roster.json &&
 	cp broken/roster.json expect &&
-	test_expect_code 2 glow-cohort -d broken 2>err &&
-	test_grep "does not validate" err &&
+	test_expect_code 1 glow-cohort -d broken 2>err &&
+	test_grep "glow-roster: invalid roster .broken/roster.json.: version" err &&
+	test_grep "cannot use .broken/roster.json.; nothing was done" err &&
 	test_cmp expect broken/roster.json
 '
 

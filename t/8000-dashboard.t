@@ -219,8 +219,8 @@ test_expect_success 'refusals: bad flags, an invalid roster, a bad log' '
 	test_expect_code 2 glow-dashboard render -m 10 -f roster-1.json &&
 	test_expect_code 2 glow-dashboard nonsense &&
 	echo "{\"version\":1,\"cohorts\":[],\"learners\":[{\"github_handle\":\"-bad\",\"cohort_id\":\"c\"}]}" >bad.json &&
-	test_expect_code 2 glow-dashboard render -f bad.json 2>err &&
-	test_grep "glow-dashboard: cannot use .bad.json.: the roster does not validate" err &&
+	test_expect_code 1 glow-dashboard render -f bad.json 2>err &&
+	test_grep "^glow-dashboard: invalid roster .bad.json.: learner 0 (-bad@@c): github_handle" err &&
 	echo "garbage" >bad.log &&
 	test_expect_code 2 glow-dashboard render -l bad.log -f roster-1.json 2>err &&
 	test_grep "cannot read .bad.log." err &&

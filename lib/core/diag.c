@@ -4,8 +4,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
+#include "core/buf.h"
 #include "core/diag.h"
+#include "core/fsio.h"
 
 const char *glow_progname = "glow";
 
@@ -98,4 +101,23 @@ glow_help(int argc, char **argv, const char *text)
 	for (k = 1; k < argc && strcmp(argv[k], "--") != 0; k++)
 		if (strcmp(argv[k], "--help") == 0)
 			glow_usage(text, 0);
+}
+
+void
+glow_warn_lines(const char *what, const char *name, const char *text,
+    size_t len)
+{
+	struct glow_buf b = GLOW_BUF_INIT;
+	const char *p = text ? text : "", *end = p + (text ? len : 0), *nl;
+
+	for (; p < end; p = nl + 1) {
+		if (!(nl = memchr(p, '\n', (size_t)(end - p))))
+			nl = end;
+		glow_buf_printf(&b, "%s: %s '%s': %.*s\n", glow_progname, what,
+		    name, (int)(nl - p), p);
+	}
+	fflush(stdout);
+	if (b.p)
+		(void)glow_write_all(STDERR_FILENO, b.p, b.len);
+	glow_buf_free(&b);
 }

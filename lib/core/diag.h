@@ -41,6 +41,11 @@ long glow_optnum(const char *s, long lo, long hi, int opt);
 /* Print "-V" output: "glow-NAME VERSION". */
 void glow_version(void);
 
+/* Each line of text as "glow-NAME: what 'name': line", in one write to
+ * standard error (so lines from several processes never interleave). */
+void glow_warn_lines(const char *what, const char *name, const char *text,
+    size_t len);
+
 /*
  * A program's usage: text is its synopsis, a blank line, and one line per
  * option.  Status 0 (-h, --help) prints it on standard output, any other
