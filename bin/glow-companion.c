@@ -938,6 +938,7 @@ main(int argc, char *argv[])
 
 	glow_setprogname(argv[0]);
 	glow_help(argc, argv, usage_text);
+	glow_check_now();
 	while ((ch = getopt(argc, argv, "hV")) != -1) {
 		switch (ch) {
 		case 'h':

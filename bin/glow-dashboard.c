@@ -15,6 +15,7 @@
 #include "core/buf.h"
 #include "core/diag.h"
 #include "core/fsio.h"
+#include "core/isotime.h"
 #include "core/json.h"
 #include "dashboard/dashboard.h"
 #include "github/github.h"
@@ -77,17 +78,7 @@ usage(int status)
 static void
 now_iso(struct ctx *c)
 {
-	const char *v = getenv("GLOW_NOW");
-
-	if (v && *v) {
-		if (strlen(v) >= sizeof c->now || glow_prov_time(v) < 0)
-			glow_die(GLOW_EXIT_ERR, "bad GLOW_NOW '%s': not an "
-			    "ISO-8601 UTC time", v);
-		strcpy(c->now, v);
-	} else {
-		glow_roster_now(c->now);
-	}
-	c->now_s = glow_prov_time(c->now);
+	(void)glow_now(c->now, &c->now_s);      /* GLOW_NOW: checked in main */
 }
 
 /* The token: -t FILE ("-": standard input), else the environment; none
@@ -351,7 +342,7 @@ candidate(struct ctx *c, size_t i)
 		return c->all && f->log_inv == GLOW_DASH_INV_UNKNOWN;
 	if (c->all)
 		return 1;
-	t = glow_prov_time(at);
+	t = glow_time_parse(at, strlen(at));
 	return t >= 0 && c->now_s - t > c->days * 86400LL;
 }
 
@@ -601,6 +592,7 @@ main(int argc, char **argv)
 
 	glow_setprogname(argv[0]);
 	glow_help(argc, argv, usage_text);
+	glow_check_now();
 	while ((ch = getopt(argc, argv, "+hV")) != -1) {
 		switch (ch) {
 		case 'h':

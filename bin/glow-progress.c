@@ -559,6 +559,7 @@ main(int argc, char **argv)
 
 	glow_setprogname(argv[0]);
 	glow_help(argc, argv, usage_text);
+	glow_check_now();
 	while ((c = getopt(argc, argv, "+hV")) != -1) {
 		switch (c) {
 		case 'h':

@@ -19,6 +19,7 @@
 #include "core/buf.h"
 #include "core/diag.h"
 #include "core/fsio.h"
+#include "core/isotime.h"
 #include "core/json.h"
 #include "github/github.h"
 #include "provision/provision.h"
@@ -108,15 +109,9 @@ xstrdup(const char *s)
 }
 
 static void
-now_iso(char out[40])
+now_iso(char out[GLOW_TIME_LEN])
 {
-	const char *v = getenv("GLOW_NOW");
-
-	if (v && *v && strlen(v) < 40 && glow_roster_time_ok(v, strlen(v))) {
-		strcpy(out, v);
-		return;
-	}
-	glow_roster_now(out);
+	(void)glow_now(out, NULL);      /* GLOW_NOW: checked in main */
 }
 
 static void
@@ -141,7 +136,7 @@ token_expiry(const char *text, size_t len)
 		return 0;
 	if (glow_json_type(&doc, 0) == GLOW_JSON_OBJECT &&
 	    (s = glow_json_strdup(&doc, glow_json_get(&doc, 0, "expires_at")))) {
-		t = glow_prov_time(s);
+		t = glow_time_parse(s, strlen(s));
 		free(s);
 	}
 	glow_json_free(&doc);
@@ -579,6 +574,7 @@ main(int argc, char **argv)
 
 	glow_setprogname(argv[0]);
 	glow_help(argc, argv, usage_text);
+	glow_check_now();
 	for (k = 1; k < argc; k++) {
 		if (strcmp(argv[k], "--") == 0)
 			break;

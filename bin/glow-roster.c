@@ -11,6 +11,7 @@
 #include "core/buf.h"
 #include "core/diag.h"
 #include "core/fsio.h"
+#include "core/isotime.h"
 #include "core/json.h"
 #include "roster/intake.h"
 #include "roster/roster.h"
@@ -497,6 +498,7 @@ main(int argc, char **argv)
 
 	glow_setprogname(argv[0]);
 	glow_help(argc, argv, usage_text);
+	glow_check_now();
 	if (argc > 1 && strcmp(argv[1], "-h") == 0)
 		usage(GLOW_EXIT_OK);
 	if (argc > 1 && strcmp(argv[1], "-V") == 0) {
@@ -513,13 +515,8 @@ main(int argc, char **argv)
 		glow_warn("unknown command '%s'", cmd);
 		usage(GLOW_EXIT_ERR);
 	}
-	if ((now = getenv("GLOW_NOW")) && *now) {
-		if (!glow_roster_time_ok(now, strlen(now)))
-			glow_die(GLOW_EXIT_ERR, "bad GLOW_NOW '%s': not an ISO-8601 UTC time",
-			    now);
-	} else {
-		now = NULL;
-	}
+	if (!(now = getenv("GLOW_NOW")) || !*now)
+		now = NULL;     /* checked in main (glow_check_now) */
 	memset(&s, 0, sizeof s);
 	snprintf(opts, sizeof opts, ":%shV", cmds[c].opts);
 	argc--;

@@ -62,4 +62,18 @@ test_expect_success 'glow(7) has the exit-status table 0, 1, 2' '
 	grep -q "^\.It 2" table
 '
 
+test_expect_success 'GLOW_NOW means the same everywhere: a malformed one is refused, exit 2' '
+	printf "{\"version\":1,\"cohorts\":[],\"learners\":[]}\n" >r.json &&
+	for c in "glow-roster stats r.json" "glow-dashboard render -f r.json" \
+	    "glow-provision -n -o o -T o/t -f r.json" "glow-progress apply -n -f r.json /dev/null" \
+	    "glow-companion"; do
+		GLOW_NOW=2026-02-30T10:00:00Z test_expect_code 2 $c >out 2>err || exit 1
+		test_grep "bad GLOW_NOW .2026-02-30T10:00:00Z.: not an ISO-8601 UTC time" err || exit 1
+	done &&
+	GLOW_NOW=2026-03-01T10:00:00.000Z glow-roster add -f r.json /dev/stdin <<-\EOF &&
+	[{"github_handle":"ada","cohort_id":"c"}]
+	EOF
+	test "$(json_get r.json ".learners[0].registered_at")" = 2026-03-01T10:00:00.000Z
+'
+
 test_done

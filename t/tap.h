@@ -45,7 +45,7 @@ is_str(const char *got, const char *want, const char *name)
 	return 0;
 }
 
-static int
+static inline int
 is_mem(const void *got, size_t gotlen, const void *want, size_t wantlen,
     const char *name)
 {

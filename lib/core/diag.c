@@ -9,6 +9,7 @@
 #include "core/buf.h"
 #include "core/diag.h"
 #include "core/fsio.h"
+#include "core/isotime.h"
 
 const char *glow_progname = "glow";
 
@@ -120,4 +121,14 @@ glow_warn_lines(const char *what, const char *name, const char *text,
 	if (b.p)
 		(void)glow_write_all(STDERR_FILENO, b.p, b.len);
 	glow_buf_free(&b);
+}
+
+void
+glow_check_now(void)
+{
+	char now[GLOW_TIME_LEN];
+
+	if (glow_now(now, NULL) < 0)
+		glow_die(GLOW_EXIT_ERR, "bad GLOW_NOW '%s': not an ISO-8601 UTC "
+		    "time", getenv("GLOW_NOW"));
 }

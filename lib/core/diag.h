@@ -41,6 +41,12 @@ long glow_optnum(const char *s, long lo, long hi, int opt);
 /* Print "-V" output: "glow-NAME VERSION". */
 void glow_version(void);
 
+/* GLOW_NOW, when set, must be an ISO-8601 UTC time (core/isotime.h):
+ * else the program ends, "bad GLOW_NOW 'V': not an ISO-8601 UTC time"
+ * (exit 2).  Every program that records or compares times calls it
+ * first, so that GLOW_NOW means the same everywhere. */
+void glow_check_now(void);
+
 /* Each line of text as "glow-NAME: what 'name': line", in one write to
  * standard error (so lines from several processes never interleave). */
 void glow_warn_lines(const char *what, const char *name, const char *text,

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/isotime.h"
 #include "dashboard/dashboard.h"
 #include "progress/progress.h"
 #include "provision/provision.h"
@@ -142,7 +143,7 @@ log_record(const struct glow_json *doc, int obj, void *arg)
 	d->nlog++;
 	f = &d->info[i];
 	if (member(doc, obj, "attempt_at", at, sizeof at) < 0 ||
-	    glow_prov_time(at) < 0)
+	    glow_time_parse(at, strlen(at)) < 0)
 		at[0] = '\0';
 	/* The log is appended in time order: a later line is a later attempt. */
 	if (at[0])
@@ -197,7 +198,7 @@ snap_record(const struct glow_json *doc, int obj, void *arg)
 	f = &d->info[i];
 	f->snap_inv = k;
 	if (member(doc, obj, "created_at", at, sizeof at) < 0 ||
-	    glow_prov_time(at) < 0)
+	    glow_time_parse(at, strlen(at)) < 0)
 		at[0] = '\0';
 	memcpy(f->snap_at, at, sizeof at);
 	return 0;
@@ -277,7 +278,7 @@ glow_dash_attention(const struct glow_dash *d, size_t i,
 	}
 	inv = has_room(d, i) ? glow_dash_invitation(d, i, &at) :
 	    GLOW_DASH_INV_UNKNOWN;
-	t = glow_prov_time(at);
+	t = glow_time_parse(at, strlen(at));
 	if (inv == GLOW_DASH_INV_EXPIRED || inv == GLOW_DASH_INV_NONE ||
 	    (inv == GLOW_DASH_INV_SENT && t >= 0 &&
 	    o->now - t > GLOW_DASH_EXPIRY_DAYS * 86400LL)) {

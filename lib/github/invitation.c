@@ -3,6 +3,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "core/isotime.h"
 #include "github/invitation.h"
 #include "provision/provision.h"
 
@@ -62,7 +63,7 @@ glow_invitation_due(const struct glow_invitation *inv, long long now, long days)
 	if (!strcmp(inv->state, "expired") || !strcmp(inv->state, "none"))
 		return 1;
 	return !strcmp(inv->state, "pending") &&
-	    (sent = glow_prov_time(inv->created)) >= 0 &&
+	    (sent = glow_time_parse(inv->created, strlen(inv->created))) >= 0 &&
 	    now - sent > days * 86400LL;
 }
 
@@ -81,7 +82,7 @@ glow_invitation_renewed(struct glow_invitation *inv, const char *body,
 		return;
 	t = glow_json_strdup(&doc, glow_json_get(&doc, 0, "created_at"));
 	glow_json_int(&doc, glow_json_get(&doc, 0, "id"), &inv->id);
-	if (t && glow_prov_time(t) >= 0)
+	if (t && glow_time_parse(t, strlen(t)) >= 0)
 		set_created(inv, t);
 	free(t);
 	glow_json_free(&doc);

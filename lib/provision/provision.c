@@ -528,62 +528,6 @@ glow_prov_invitation(const struct glow_json *doc, int arr, const char *login,
 	return res;
 }
 
-static int
-digits(const char *s, int n, int *v)
-{
-	int i;
-
-	*v = 0;
-	for (i = 0; i < n; i++) {
-		if (s[i] < '0' || s[i] > '9')
-			return -1;
-		*v = *v * 10 + (s[i] - '0');
-	}
-	return 0;
-}
-
-long long
-glow_prov_time(const char *s)
-{
-	static const int mdays[] = { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
-	int y, mo, d, h, mi, se, leap;
-	long long days;
-	const char *p;
-
-	if (!s || strlen(s) < 20 || digits(s, 4, &y) || s[4] != '-' ||
-	    digits(s + 5, 2, &mo) || s[7] != '-' || digits(s + 8, 2, &d) ||
-	    (s[10] != 'T' && s[10] != 't' && s[10] != ' ') ||
-	    digits(s + 11, 2, &h) || s[13] != ':' ||
-	    digits(s + 14, 2, &mi) || s[16] != ':' || digits(s + 17, 2, &se))
-		return -1;
-	p = s + 19;
-	if (*p == '.') {
-		p++;
-		if (*p < '0' || *p > '9')
-			return -1;
-		while (*p >= '0' && *p <= '9')
-			p++;
-	}
-	if (!((p[0] == 'Z' || p[0] == 'z') && p[1] == '\0') &&
-	    strcmp(p, "+00:00") != 0)
-		return -1;
-	leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-	if (mo < 1 || mo > 12 || d < 1 ||
-	    d > mdays[mo - 1] + (mo == 2 && leap) || h > 23 || mi > 59 || se > 60)
-		return -1;
-	/* days from civil (Howard Hinnant's algorithm) */
-	{
-		int yy = y - (mo <= 2);
-		int era = (yy >= 0 ? yy : yy - 399) / 400;
-		int yoe = yy - era * 400;
-		int doy = (153 * (mo + (mo > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-		int doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-
-		days = (long long)era * 146097 + doe - 719468;
-	}
-	return days * 86400 + h * 3600 + mi * 60 + se;
-}
-
 void
 glow_prov_web_url(const char *base, struct glow_buf *out)
 {

@@ -159,9 +159,6 @@ enum { GLOW_PROV_INV_NONE = 0, GLOW_PROV_INV_LIVE, GLOW_PROV_INV_EXPIRED };
 int glow_prov_invitation(const struct glow_json *doc, int arr,
     const char *login, long long *id);
 
-/* Seconds since the epoch of an ISO-8601 UTC time (fraction and "Z" or
- * "+00:00" allowed), or -1. */
-long long glow_prov_time(const char *s);
 
 /*
  * The web address that matches an API base URL, for links in comments:

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/isotime.h"
 #include "roster/intake.h"
 #include "roster/roster.h"
 
@@ -282,7 +283,7 @@ glow_intake_issue(const struct glow_json *doc, int issue, const char *cohort,
 		}
 		sp = enroll_line(body.p, body.len, "captured at");
 		if (sp.s && sp.n) {
-			if (!glow_roster_time_ok(sp.s, sp.n)) {
+			if (!glow_time_ok(sp.s, sp.n)) {
 				bad(out, "captured at '%s' is not an ISO-8601 UTC time",
 				    sp.s, sp.n);
 				goto out;
@@ -364,7 +365,7 @@ glow_intake_issue(const struct glow_json *doc, int issue, const char *cohort,
 	}
 	glow_jw_key(&w, "provision_state");
 	glow_jw_str(&w, "pending");
-	if (when.n && glow_roster_time_ok(when.s, when.n)) {
+	if (when.n && glow_time_ok(when.s, when.n)) {
 		glow_jw_key(&w, "registered_at");
 		glow_jw_strn(&w, when.s, when.n);
 	}

@@ -10,6 +10,7 @@
 #include <time.h>
 
 #include "core/fsio.h"
+#include "core/isotime.h"
 #include "roster/roster.h"
 
 const char *const glow_roster_field_name[GLOW_RF_COUNT] = {
@@ -116,51 +117,6 @@ glow_roster_owner_name_ok(const char *s, size_t n)
 	    (nn == 2 && slash[1] == '.' && slash[2] == '.'))
 		return 0;
 	return 1;
-}
-
-static int
-digits(const char *s, int n, int *v)
-{
-	int i;
-
-	*v = 0;
-	for (i = 0; i < n; i++) {
-		if (s[i] < '0' || s[i] > '9')
-			return 0;
-		*v = *v * 10 + (s[i] - '0');
-	}
-	return 1;
-}
-
-int
-glow_roster_time_ok(const char *s, size_t n)
-{
-	static const int mdays[] = { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
-	int y, mo, d, h, mi, se, dim;
-	size_t i = 19, f;
-
-	if (n < 20 || s[4] != '-' || s[7] != '-' || s[10] != 'T' ||
-	    s[13] != ':' || s[16] != ':')
-		return 0;
-	if (!digits(s, 4, &y) || !digits(s + 5, 2, &mo) || !digits(s + 8, 2, &d) ||
-	    !digits(s + 11, 2, &h) || !digits(s + 14, 2, &mi) ||
-	    !digits(s + 17, 2, &se))
-		return 0;
-	if (s[i] == '.') {
-		for (f = 0, i++; i < n && s[i] >= '0' && s[i] <= '9'; i++)
-			f++;
-		if (f < 1 || f > 9)
-			return 0;
-	}
-	if (!((n - i == 1 && s[i] == 'Z') ||
-	    (n - i == 6 && memcmp(s + i, "+00:00", 6) == 0)))
-		return 0;
-	if (mo < 1 || mo > 12 || h > 23 || mi > 59 || se > 59)
-		return 0;
-	dim = mdays[mo - 1];
-	if (mo == 2 && y % 4 == 0 && (y % 100 != 0 || y % 400 == 0))
-		dim = 29;
-	return d >= 1 && d <= dim;
 }
 
 /* The code point at s (valid UTF-8, as the JSON reader guarantees). */
@@ -285,26 +241,6 @@ glow_roster_repo_name(struct glow_buf *out, const char *cohort, size_t cn,
 	glow_buf_addc(out, '-');
 	name_part(out, handle, hn);
 	return out->len - start;
-}
-
-void
-glow_roster_now(char out[25])
-{
-	struct timespec ts;
-	struct tm tm;
-	unsigned ms;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	gmtime_r(&ts.tv_sec, &tm);
-	if (strftime(out, 20, "%Y-%m-%dT%H:%M:%S", &tm) != 19)
-		memcpy(out, "1970-01-01T00:00:00", 20);
-	ms = (unsigned)(ts.tv_nsec / 1000000) % 1000u;
-	out[19] = '.';
-	out[20] = (char)('0' + ms / 100);
-	out[21] = (char)('0' + ms / 10 % 10);
-	out[22] = (char)('0' + ms % 10);
-	out[23] = 'Z';
-	out[24] = '\0';
 }
 
 void
@@ -748,7 +684,7 @@ check_fields(const struct glow_json *doc, struct fields *fs,
 			break;
 		case GLOW_RF_REGISTERED:
 		case GLOW_RF_SIGNAL:
-			if (s ? !glow_roster_time_ok(s, n) : !isnull(doc, sl->tok))
+			if (s ? !glow_time_ok(s, n) : !isnull(doc, sl->tok))
 				problem_value(p, name, doc, sl->tok,
 				    "is not an ISO-8601 UTC time or null");
 			break;
@@ -959,7 +895,7 @@ top_check(struct glow_roster *r, struct probs *p, struct glow_buf *scratch)
 		problem_value(p, "version", doc, v, "is not 1");
 	if ((v = seen[1]) >= 0) {
 		s = strval(doc, v, scratch, &n);
-		if (!s || !glow_roster_time_ok(s, n))
+		if (!s || !glow_time_ok(s, n))
 			problem_value(p, "generated_at", doc, v,
 			    "is not an ISO-8601 UTC time");
 	}
@@ -1045,7 +981,7 @@ cohorts_check(struct glow_roster *r, struct probs *p, struct glow_buf *pre,
 			    "is not a string or null");
 		if (fs.slot[2].tok >= 0 && !isnull(doc, fs.slot[2].tok) &&
 		    (!(s = strval(doc, fs.slot[2].tok, scratch, &n)) ||
-		    !glow_roster_time_ok(s, n)))
+		    !glow_time_ok(s, n)))
 			problem_value(p, "opens_at", doc, fs.slot[2].tok,
 			    "is not an ISO-8601 UTC time or null");
 		check_unknown(&fs, p);
@@ -1557,7 +1493,7 @@ write_roster(struct glow_roster *r, struct glow_buf *out, int fd, int view,
 	glow_roster_sort(r);
 	if (r->dirty || !r->generated_at[0]) {
 		if (!now) {
-			glow_roster_now(clock);
+			glow_now(clock, NULL);
 			now = clock;
 		}
 		snprintf(r->generated_at, sizeof r->generated_at, "%s", now);
@@ -1799,7 +1735,7 @@ upsert(struct glow_roster *r, const struct glow_json *doc, int obj, int flags,
 			goto nomem;
 		if (wk->in.slot[GLOW_RF_REGISTERED].tok < 0) {
 			if (!now) {
-				glow_roster_now(clock);
+				glow_now(clock, NULL);
 				now = clock;
 			}
 			wk->in.slot[GLOW_RF_REGISTERED].lit = now;

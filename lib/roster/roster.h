@@ -77,13 +77,10 @@ int glow_roster_enum(const char *const *list, const char *s, size_t n);
  * '@' is stripped.
  * glow_roster_owner_name_ok: "owner/name": owner by the handle rule (no
  * '@'), name 1 to 100 of [A-Za-z0-9._-], not "." or "..".
- * glow_roster_time_ok: ISO-8601 UTC as written by JavaScript's
- * toISOString() (2026-03-01T10:00:00.000Z), with 0 to 9 fraction digits,
- * and "+00:00" for "Z"; the date must exist (leap years), seconds 00-59.
+ * (Times: glow_time_ok, core/isotime.h.)
  */
 int glow_roster_handle_ok(const char *s, size_t n);
 int glow_roster_owner_name_ok(const char *s, size_t n);
-int glow_roster_time_ok(const char *s, size_t n);
 
 /* s[0..n) without leading and trailing white space (JavaScript's trim():
  * ASCII and Unicode spaces, line terminators, BOM); returns the new start. */
@@ -113,8 +110,6 @@ size_t glow_roster_repo_name(struct glow_buf *out, const char *cohort,
     size_t cn, const char *handle, size_t hn);
 #define GLOW_ROSTER_REPO_NAME_MAX 100
 
-/* The current time as toISOString() writes it; out holds 25 bytes. */
-void glow_roster_now(char out[25]);
 
 struct glow_roster_learner {
 	const struct glow_json *doc;    /* the document holding the learner */

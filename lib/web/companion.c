@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/isotime.h"
 #include "web/cgi.h"
 #include "web/companion.h"
 #include "web/html.h"
@@ -279,7 +280,7 @@ reg_fn(struct glow_roster *r, void *arg)
 		glow_buf_free(&b);
 		return -1;
 	}
-	glow_roster_now(now);
+	(void)glow_now(now, NULL);     /* GLOW_NOW: checked by the program */
 	rc = glow_roster_upsert(r, &doc, 0, GLOW_ROSTER_NO_UPDATE, now, NULL,
 	    NULL, NULL);
 	glow_json_free(&doc);

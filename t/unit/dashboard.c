@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/isotime.h"
 #include "dashboard/dashboard.h"
 #include "provision/provision.h"
 #include "roster/roster.h"
@@ -157,7 +158,7 @@ main(void)
 
 	memset(&o, 0, sizeof o);
 	o.days = 3;
-	o.now = glow_prov_time("2026-03-10T00:00:00Z");
+	o.now = glow_time_parse("2026-03-10T00:00:00Z", strlen("2026-03-10T00:00:00Z"));
 	is_int(glow_dash_attention(&d, find(&r, "fail1"), &o, &since),
 	    GLOW_DASH_FAILED, "attention: failed");
 	is_str(since, "2026-03-03T00:00:00Z", "attention: failed since the attempt");

@@ -3,6 +3,7 @@
  * invitation; and the dashboard issue found in a page of issues. */
 #include <string.h>
 
+#include "core/isotime.h"
 #include "dashboard/dashboard.h"
 #include "github/invitation.h"
 #include "provision/provision.h"
@@ -26,7 +27,7 @@ main(void)
 	struct glow_buf b = GLOW_BUF_INIT;
 	struct glow_jw w;
 	struct glow_dash_issue fd;
-	long long now = glow_prov_time("2026-03-10T00:00:00Z");
+	long long now = glow_time_parse("2026-03-10T00:00:00Z", strlen("2026-03-10T00:00:00Z"));
 	const char *answer = "{\"id\":9,\"created_at\":\"2026-03-10T01:00:00Z\"}";
 	const char *nomarker = "[{\"number\":1,\"body\":\"x\"}]";
 

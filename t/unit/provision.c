@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "core/fsio.h"
+#include "core/isotime.h"
 #include "core/json.h"
 #include "provision/provision.h"
 #include "tap.h"
@@ -252,11 +253,11 @@ test_time_url(void)
 {
 	struct glow_buf b = GLOW_BUF_INIT;
 
-	is_int(glow_prov_time("1970-01-01T00:00:00Z"), 0, "epoch");
-	is_int(glow_prov_time("2026-03-01T10:00:00.123Z"), 1772359200, "with fraction");
-	is_int(glow_prov_time("2024-02-29T00:00:00+00:00"), 1709164800, "leap day, +00:00");
-	is_int(glow_prov_time("2025-02-29T00:00:00Z"), -1, "no such day");
-	is_int(glow_prov_time("2026-03-01 10:00"), -1, "too short");
+	is_int(glow_time_parse("1970-01-01T00:00:00Z", strlen("1970-01-01T00:00:00Z")), 0, "epoch");
+	is_int(glow_time_parse("2026-03-01T10:00:00.123Z", strlen("2026-03-01T10:00:00.123Z")), 1772359200, "with fraction");
+	is_int(glow_time_parse("2024-02-29T00:00:00+00:00", strlen("2024-02-29T00:00:00+00:00")), 1709164800, "leap day, +00:00");
+	is_int(glow_time_parse("2025-02-29T00:00:00Z", strlen("2025-02-29T00:00:00Z")), -1, "no such day");
+	is_int(glow_time_parse("2026-03-01 10:00", strlen("2026-03-01 10:00")), -1, "too short");
 	glow_prov_web_url("https://api.github.com/", &b);
 	is_str(b.p, "https://github.com", "github.com");
 	glow_buf_reset(&b);

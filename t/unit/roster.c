@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/isotime.h"
 #include "tap.h"
 #include "roster/intake.h"
 #include "roster/roster.h"
@@ -137,7 +138,7 @@ test_times(void)
 	for (i = 0; i < sizeof t / sizeof t[0]; i++) {
 		snprintf(name, sizeof name, "time '%s' %s", t[i].s,
 		    t[i].ok ? "valid" : "refused");
-		is_int(glow_roster_time_ok(t[i].s, strlen(t[i].s)), t[i].ok, name);
+		is_int(glow_time_ok(t[i].s, strlen(t[i].s)), t[i].ok, name);
 	}
 	ok(glow_roster_owner_name_ok("Community-Access/glow-admin", 27), "owner/name ok");
 	ok(!glow_roster_owner_name_ok("Community-Access/", 17), "owner/ refused");
@@ -147,9 +148,9 @@ test_times(void)
 	{
 		char now[25];
 
-		glow_roster_now(now);
-		ok(glow_roster_time_ok(now, strlen(now)) && strlen(now) == 24,
-		    "glow_roster_now writes toISOString form");
+		glow_now(now, NULL);
+		ok(glow_time_ok(now, strlen(now)) && strlen(now) == 24,
+		    "glow_now writes toISOString form");
 	}
 }
 
