@@ -49,11 +49,9 @@ static const char usage_text[] =
 	"       glow-trigger -s spool [-avw] [-i ms] [-j jobs] [-k grace] [-m attempts]\n"
 	"                    [-t tokenfile] rules\n"
 	"       glow-trigger -c rules\n"
-	"       glow-trigger -b count rules [envelope]\n"
 	"       glow-trigger -h | --help | -V\n"
 	"\n"
 	"  -a            a pull request's every changed file, not only the first page\n"
-	"  -b count      benchmark: evaluate the envelope count times\n"
 	"  -c            check the rules file and exit\n"
 	"  -h, --help    print this usage and exit\n"
 	"  -i ms         spool mode: how often to look for new envelopes\n"
@@ -766,55 +764,18 @@ run_spool(int watch)
 	return any_failed ? GLOW_EXIT_NO : GLOW_EXIT_OK;
 }
 
-/* ---- benchmark ---- */
-
-static int
-benchmark(long count, const char *path)
-{
-	struct glow_buf text = GLOW_BUF_INIT;
-	struct glow_json doc;
-	struct glow_event ev;
-	const char *why;
-	double t0, secs;
-	long i;
-	size_t j, hits = 0;
-
-	if (glow_read_file(path, &text, MAX_ENVELOPE) < 0)
-		glow_die(GLOW_EXIT_ERR, "cannot read envelope '%s':", path);
-	t0 = glow_gh_clock();
-	for (i = 0; i < count; i++) {
-		if (glow_json_parse(&doc, text.p ? text.p : "", text.len, NULL) < 0 ||
-		    glow_event_load(&ev, &doc, &why) < 0)
-			glow_die(GLOW_EXIT_ERR, "invalid envelope '%s'", path);
-		if (ev.files == GLOW_FILES_PENDING)
-			ev.files = GLOW_FILES_LIST;     /* no network here */
-		for (j = 0; j < rules.n; j++)
-			hits += glow_rule_match(&rules.v[j], &ev, NULL) == GLOW_RULE_YES;
-		glow_event_free(&ev);
-		glow_json_free(&doc);
-	}
-	secs = glow_gh_clock() - t0;
-	printf("envelopes %ld rules %zu evaluations %ld matched %zu seconds %.3f "
-	    "evaluations_per_second %.0f\n", count, rules.n, count * (long)rules.n,
-	    hits, secs, secs > 0 ? (double)count * (double)rules.n / secs : 0.0);
-	glow_buf_free(&text);
-	return GLOW_EXIT_OK;
-}
-
 int
 main(int argc, char *argv[])
 {
 	struct sigaction sa;
 	const char *env;
-	long bench = 0;
 	int c, check = 0, execute = 0, watch = 0, status;
 
 	glow_setprogname(argv[0]);
 	glow_help(argc, argv, usage_text);
-	while ((c = getopt(argc, argv, "ab:chi:j:k:m:s:t:vVwx")) != -1) {
+	while ((c = getopt(argc, argv, "achi:j:k:m:s:t:vVwx")) != -1) {
 		switch (c) {
 		case 'a': prfiles.all = 1; break;
-		case 'b': bench = glow_optnum(optarg, 1, 100000000, c); break;
 		case 'c': check = 1; break;
 		case 'h': usage(GLOW_EXIT_OK); break;
 		case 'i': poll_ms = glow_optnum(optarg, 1, 3600000, c); break;
@@ -833,8 +794,7 @@ main(int argc, char *argv[])
 	argc -= optind;
 	argv += optind;
 	if (argc < 1 || argc > ((spool || check) ? 1 : 2) ||
-	    (watch && !spool) || (check && (spool || execute || bench)) ||
-	    (bench && (spool || execute)))
+	    (watch && !spool) || (check && (spool || execute)))
 		usage(GLOW_EXIT_ERR);
 	if ((env = getenv("GLOW_WAIT_SCALE")) && *env) {
 		char *end;
@@ -846,8 +806,6 @@ main(int argc, char *argv[])
 	read_rules(argv[0]);
 	if (check)
 		return GLOW_EXIT_OK;
-	if (bench)
-		return benchmark(bench, argc > 1 ? argv[1] : "-");
 
 	if (pipe(wake) < 0)
 		glow_die(GLOW_EXIT_ERR, "cannot make a pipe:");

@@ -823,12 +823,6 @@ ref_pass(const struct glow_globlist *l, const char *name)
 }
 
 int
-glow_rule_wants_files(const struct glow_rule *r)
-{
-	return r->paths.n > 0;
-}
-
-int
 glow_rule_match(const struct glow_rule *r, const struct glow_event *ev,
     struct glow_buf *why)
 {

@@ -147,7 +147,4 @@ enum {
 int glow_rule_match(const struct glow_rule *r, const struct glow_event *ev,
     struct glow_buf *why);
 
-/* Does any rule need r->paths for this event (a fetch is worth it)? */
-int glow_rule_wants_files(const struct glow_rule *r);
-
 #endif

@@ -1422,19 +1422,6 @@ write_learner(const struct glow_roster_learner *l, struct glow_jw *w, int view,
 	write_fields(w, fs, view, scratch);
 }
 
-void
-glow_roster_write_learner(const struct glow_roster *r, size_t i,
-    struct glow_jw *w, int view)
-{
-	struct fields fs;
-	struct glow_buf scratch = GLOW_BUF_INIT;
-
-	memset(&fs, 0, sizeof fs);
-	write_learner(&r->learner[i], w, view, &fs, &scratch);
-	free(fs.unk);
-	glow_buf_free(&scratch);
-}
-
 static void
 write_cohort(struct glow_jw *w, const struct glow_roster_cohort *c, int view,
     struct fields *fs, struct glow_buf *scratch)

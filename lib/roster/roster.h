@@ -248,9 +248,6 @@ int glow_roster_write(struct glow_roster *r, struct glow_buf *out, int view,
  * -1 with errno if writing failed. */
 int glow_roster_write_fd(struct glow_roster *r, int fd, int view,
     const unsigned char *keep, const char *now);
-/* Write learner i as one value with w (for arrays of learners). */
-void glow_roster_write_learner(const struct glow_roster *r, size_t i,
-    struct glow_jw *w, int view);
 
 /*
  * Edit the roster file at path in place: take its lock (glow_lock), read
