@@ -26,6 +26,7 @@
 #include "core/crypto.h"
 #include "core/diag.h"
 #include "core/fsio.h"
+#include "core/http.h"
 #include "core/json.h"
 #include "core/secret.h"
 #include "events/webhook.h"
@@ -98,10 +99,10 @@ respond(struct exchange *ex, int status, const char *extra, const char *ctype,
 
 	if (raw_mode)
 		glow_buf_printf(&out, "HTTP/1.1 %d %s\r\n", status,
-		    glow_cgi_reason(status));
+		    glow_http_reason(status));
 	else
 		glow_buf_printf(&out, "Status: %d %s\r\n", status,
-		    glow_cgi_reason(status));
+		    glow_http_reason(status));
 	glow_buf_printf(&out, "Content-Type: %s\r\nContent-Length: %zu\r\n"
 	    "Cache-Control: no-store\r\n", ctype, n);
 	if (extra)

@@ -120,16 +120,31 @@ dirname_of(const char *path, char *dir, size_t n)
 		snprintf(dir, n, "%.*s", (int)(slash - path), path);
 }
 
-static int
-fsync_dir(const char *dir)
+int
+glow_fsync_dir(const char *dir)
 {
-	int fd, rc;
+	int fd, rc, saved;
 
 	if ((fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
 		return -1;
 	rc = fsync(fd);
+	saved = errno;
 	close(fd);
+	errno = saved;
 	return rc;
+}
+
+int
+glow_fsync_dir_of(const char *path)
+{
+	char dir[PATH_MAX];
+
+	if (strlen(path) >= sizeof dir) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	dirname_of(path, dir, sizeof dir);
+	return glow_fsync_dir(dir);
 }
 
 int
@@ -158,7 +173,7 @@ glow_write_atomic(const char *path, const void *p, size_t n, mode_t mode)
 	fd = -1;
 	if (rename(tmp, path) < 0)
 		goto fail;
-	return fsync_dir(dir);
+	return glow_fsync_dir(dir);
 fail:
 	saved = errno;
 	if (fd >= 0)

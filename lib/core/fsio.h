@@ -41,4 +41,9 @@ int glow_append_durable(const char *path, const void *p, size_t n, mode_t mode);
 /* Write all n bytes to fd, retrying short writes and EINTR. */
 int glow_write_all(int fd, const void *p, size_t n);
 
+/* fsync(2) the directory dir, or the directory holding path, so that a
+ * rename or a new file in it survives a crash.  0, or -1 with errno. */
+int glow_fsync_dir(const char *dir);
+int glow_fsync_dir_of(const char *path);
+
 #endif

@@ -65,17 +65,6 @@ fail(struct glow_spool *sp, enum glow_spool_err err)
 	return -1;
 }
 
-static void
-fsync_dir(const char *path)
-{
-	int fd;
-
-	if ((fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) >= 0) {
-		fsync(fd);
-		close(fd);
-	}
-}
-
 int
 glow_spool_open(struct glow_spool *sp)
 {
@@ -164,7 +153,7 @@ glow_spool_claim(struct glow_spool *sp, const char *name)
 		return errno == ENOENT ? 0 : -1;
 	/* the claim is durable before anything runs */
 	glow_spool_path(&sp->to, sp->dir, GLOW_SPOOL_CUR, NULL);
-	fsync_dir(sp->to.p);
+	(void)glow_fsync_dir(sp->to.p);
 	return 1;
 }
 
@@ -187,7 +176,7 @@ glow_spool_retire(struct glow_spool *sp, const char *name, int failed)
 	    rename(sp->path.p, sp->to.p) < 0)
 		return -1;
 	glow_spool_path(&sp->to, sp->dir, sub, NULL);
-	fsync_dir(sp->to.p);
+	(void)glow_fsync_dir(sp->to.p);
 	return 0;
 }
 

@@ -733,20 +733,6 @@ out:
 
 /* The spool ------------------------------------------------------------ */
 
-static int
-fsync_dir(const char *dir)
-{
-	int fd, rc, saved;
-
-	if ((fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
-		return -1;
-	rc = fsync(fd);
-	saved = errno;
-	close(fd);
-	errno = saved;
-	return rc;
-}
-
 int
 glow_webhook_spool(const char *spool, const char *delivery,
     const struct timespec *ts, const void *p, size_t n, char *name,
@@ -795,7 +781,7 @@ glow_webhook_spool(const char *spool, const char *delivery,
 		errno = saved;
 		return -1;
 	}
-	return fsync_dir(dir);
+	return glow_fsync_dir(dir);
 }
 
 /* Counters ------------------------------------------------------------- */

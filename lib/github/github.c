@@ -17,6 +17,7 @@
 
 #include "core/crypto.h"
 #include "core/fsio.h"
+#include "core/http.h"
 #include "core/json.h"
 #include "github/github.h"
 
@@ -1330,7 +1331,7 @@ glow_gh_message(const struct glow_gh_resp *r, struct glow_buf *out)
 	struct glow_json doc;
 	struct glow_json_error jerr;
 	int msg, errs, v, f, added = 0, nerr = 0;
-	const char *reason = glow_gh_reason(r->status);
+	const char *reason = glow_http_reason(r->status);
 
 	if (r->body.p && r->body.len &&
 	    glow_json_parse(&doc, r->body.p, r->body.len, &jerr) == 0) {
@@ -1369,39 +1370,6 @@ glow_gh_message(const struct glow_gh_resp *r, struct glow_buf *out)
 	}
 	if (!added)
 		glow_buf_adds(out, *reason ? reason : "error");
-}
-
-const char *
-glow_gh_reason(long status)
-{
-	switch (status) {
-	case 200: return "OK";
-	case 201: return "Created";
-	case 202: return "Accepted";
-	case 204: return "No Content";
-	case 301: return "Moved Permanently";
-	case 302: return "Found";
-	case 304: return "Not Modified";
-	case 307: return "Temporary Redirect";
-	case 308: return "Permanent Redirect";
-	case 400: return "Bad Request";
-	case 401: return "Unauthorized";
-	case 403: return "Forbidden";
-	case 404: return "Not Found";
-	case 405: return "Method Not Allowed";
-	case 406: return "Not Acceptable";
-	case 409: return "Conflict";
-	case 410: return "Gone";
-	case 415: return "Unsupported Media Type";
-	case 422: return "Unprocessable Entity";
-	case 429: return "Too Many Requests";
-	case 451: return "Unavailable For Legal Reasons";
-	case 500: return "Internal Server Error";
-	case 502: return "Bad Gateway";
-	case 503: return "Service Unavailable";
-	case 504: return "Gateway Timeout";
-	default: return "";
-	}
 }
 
 int

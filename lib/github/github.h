@@ -292,9 +292,6 @@ double glow_gh_limit_wait(const struct glow_gh_resp *r, enum glow_gh_kind k,
  * back to the status's reason phrase.  Never fails.
  */
 void glow_gh_message(const struct glow_gh_resp *r, struct glow_buf *out);
-/* "Not Found" for 404, ...; "" when unknown. */
-const char *glow_gh_reason(long status);
-
 /*
  * A token from the text of a token file or stdin: either JSON with a
  * "token" string (as glow-token prints) or the raw token.  Surrounding

@@ -163,32 +163,6 @@ glow_plog_read(const char *text, size_t len, glow_plog_fn *fn, void *arg,
 
 /* ------------------------------------------------------------- writing */
 
-static int
-fsync_dir_of(const char *path)
-{
-	char dir[PATH_MAX];
-	const char *slash = strrchr(path, '/');
-	int fd, rc;
-
-	if (!slash)
-		strcpy(dir, ".");
-	else if (slash == path)
-		strcpy(dir, "/");
-	else {
-		if ((size_t)(slash - path) >= sizeof dir) {
-			errno = ENAMETOOLONG;
-			return -1;
-		}
-		memcpy(dir, path, (size_t)(slash - path));
-		dir[slash - path] = '\0';
-	}
-	if ((fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
-		return -1;
-	rc = fsync(fd);
-	close(fd);
-	return rc;
-}
-
 /* The array form: the old bytes up to the closing bracket, the record
  * indented as JSON.stringify(log, null, 2) would, and the bracket. */
 static int
@@ -268,7 +242,7 @@ glow_plog_append(const char *path, const struct glow_plog_rec *rec)
 	}
 	rc = glow_append_durable(path, line.p, line.len, 0644);
 	if (rc == 0 && !existed)
-		rc = fsync_dir_of(path);
+		rc = glow_fsync_dir_of(path);
 out:
 	saved = errno;
 	glow_buf_free(&old);

@@ -4,30 +4,8 @@
 #include <strings.h>
 
 #include "core/crypto.h"
+#include "core/http.h"
 #include "web/cgi.h"
-
-const char *
-glow_cgi_reason(int status)
-{
-	switch (status) {
-	case 200: return "OK";
-	case 202: return "Accepted";
-	case 303: return "See Other";
-	case 400: return "Bad Request";
-	case 401: return "Unauthorized";
-	case 403: return "Forbidden";
-	case 404: return "Not Found";
-	case 405: return "Method Not Allowed";
-	case 411: return "Length Required";
-	case 413: return "Content Too Large";
-	case 415: return "Unsupported Media Type";
-	case 422: return "Unprocessable Content";
-	case 429: return "Too Many Requests";
-	case 500: return "Internal Server Error";
-	case 503: return "Service Unavailable";
-	}
-	return "Error";
-}
 
 void
 glow_cgi_header(struct glow_cgi_resp *rs, const char *fmt, ...)
@@ -53,7 +31,7 @@ glow_cgi_response(struct glow_cgi_resp *rs, int https, int head,
 		glow_buf_adds(&rs->body, "The server is short of memory. Try again.\n");
 	}
 	glow_buf_printf(out, "Status: %d %s\r\nContent-Type: %s\r\n"
-	    "Content-Length: %zu\r\n", rs->status, glow_cgi_reason(rs->status),
+	    "Content-Length: %zu\r\n", rs->status, glow_http_reason(rs->status),
 	    rs->type ? rs->type : "text/html; charset=utf-8", rs->body.len);
 	glow_buf_adds(out, "Content-Security-Policy: default-src 'none'; "
 	    "style-src 'self'; img-src 'self'; form-action 'self'; "

@@ -25,9 +25,6 @@ struct glow_cgi_resp {
 	struct glow_buf body;
 };
 
-/* "OK", "See Other", ... for the statuses glow's web programs answer
- * (glow-companion, glow-webhook); else "Error". */
-const char *glow_cgi_reason(int status);
 
 /* Append one header line (printf-style, CRLF added) to rs->head. */
 void glow_cgi_header(struct glow_cgi_resp *rs, const char *fmt, ...)

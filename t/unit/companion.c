@@ -11,6 +11,7 @@
 #include "core/fsio.h"
 #include "roster/roster.h"
 #include "roster/rostercache.h"
+#include "core/http.h"
 #include "web/cgi.h"
 #include "web/companion.h"
 #include "web/metrics.h"
@@ -48,8 +49,9 @@ test_cgi(void)
 	form_length("application/x-www-form-urlencoded", "99999999999999999999999",
 	    413, 0, "a huge length does not wrap");
 
-	is_str(glow_cgi_reason(429), "Too Many Requests", "reason of 429");
-	is_str(glow_cgi_reason(599), "Error", "reason of an unknown status");
+	is_str(glow_http_reason(429), "Too Many Requests", "reason of 429");
+	is_str(glow_http_reason(422), "Unprocessable Content", "reason of 422 (RFC 9110)");
+	is_str(glow_http_reason(599), "Error", "reason of an unknown status");
 
 	memset(&rs, 0, sizeof rs);
 	rs.status = 303;
