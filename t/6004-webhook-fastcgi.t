@@ -139,17 +139,32 @@ test_expect_success 'the metrics count what happened' '
 	grep -q "^glow_webhook_rejected_total{reason=\"json\"} 1$" out
 '
 
+# Waits on what the test needs, not on time (valgrind on a loaded machine
+# can take seconds).  glow-webhook blocks its stop signals for sigwait
+# before it starts its workers: with all its threads up (its own and -j
+# workers) it is ready to be stopped.  It holds one more socket once it
+# has accepted a connection.
+threads() { ls "/proc/$1/task" 2>/dev/null | wc -l; }
+ready() { [ "$(threads "$1")" -gt "$2" ]; }         # ready PID WORKERS
+sockets() { ls -l "/proc/$1/fd" 2>/dev/null | grep -c "socket:"; }
+more_sockets() { [ "$(sockets "$1")" -gt "$2" ]; }
+wait_for() {    # wait_for CMD...: until CMD succeeds, 20 s at most
+	w=0
+	until "$@"; do w=$((w + 1)); [ $w -lt 200 ] || return 1; sleep 0.1; done
+}
+
 test_expect_success 'SIGTERM answers the delivery in hand, then exits 0' '
 	stop && start && pid=$(cat "$TRASH/pid") &&
 	kill "$pid" && { wait "$pid"; rc=$?; } && test "$rc" = 0 &&
 	start -j 2 && pid=$(cat "$TRASH/pid") && body 500 slow.json &&
-	{ (sleep 2; cat slow.json) |
+	wait_for ready "$pid" 2 && base=$(sockets "$pid") &&
+	{ (sleep 4; cat slow.json) |
 	    env -i REQUEST_METHOD=POST CONTENT_TYPE=application/json \
 	    CONTENT_LENGTH=$(wc -c <slow.json | tr -d " ") \
 	    HTTP_X_GITHUB_EVENT=push HTTP_X_GITHUB_DELIVERY=slow \
 	    HTTP_X_HUB_SIGNATURE_256="sha256=$(hmac_sign slow.json)" \
 	    cgi-fcgi -bind -connect "$sock" >slow.out 2>/dev/null & } &&
-	client=$! && sleep 1 &&
+	client=$! && wait_for more_sockets "$pid" "$base" &&
 	kill "$pid" && wait "$client" &&
 	{ wait "$pid"; rc=$?; } && rm -f "$TRASH/pid" &&
 	test "$rc" = 0 && test "$(status slow.out)" = 202 &&
@@ -180,7 +195,8 @@ for p in pids:
 " "$sock" glow-webhook -j 2 >pair 2>>"$TRASH/fcgi.err" &
 	i=0 && until [ -s pair ]; do i=$((i + 1)); [ $i -lt 100 ] || exit 1; sleep 0.1; done &&
 	read -r one two <pair && echo "$one $two" >"$TRASH/pid" &&
-	sleep 0.5 && kill "$one" &&
+	wait_for ready "$one" 2 && wait_for ready "$two" 2 &&
+	kill "$one" &&
 	i=0 && until [ -n "$(exited "$one")" ]; do
 		i=$((i + 1)); [ $i -lt 100 ] || exit 1; sleep 0.1
 	done &&
