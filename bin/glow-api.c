@@ -4,6 +4,7 @@
  * of calls (one process, so pacing spans them).  The behaviour (retries,
  * limits, pacing, cache) is lib/github/github.h's.
  */
+#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,14 +24,14 @@ static struct glow_gh gh;
 static int verbose;
 
 static const char usage_text[] =
-	"usage: glow-api [-inpv] [-X method] [-H accept] [-c cachedir]\n"
+	"usage: glow-api [-inpv] [-X method] [-H 'Name: value'] [-c cachedir]\n"
 	"                [-t tokenfile] path\n"
 	"       glow-api -b [-v] [-c cachedir] [-t tokenfile]\n"
 	"       glow-api -h | --help | -V\n"
 	"\n"
 	"  -b            batch: one call per JSON line of standard input\n"
 	"  -c cachedir   keep an ETag cache in cachedir (conditional requests)\n"
-	"  -H accept     the media type to ask for instead of application/vnd.github+json\n"
+	"  -H header     one more request header, 'Name: value', as gh api -H\n"
 	"  -h, --help    print this usage and exit\n"
 	"  -i            print the status line and the headers before the body\n"
 	"  -n            send no body (do not read standard input)\n"
@@ -320,11 +321,50 @@ batch(void)
 	return worst;
 }
 
+#define MAX_HEADERS 16
+
+/*
+ * -H 'Name: value', as gh api -H: one more request header.  Accept sets
+ * the media type; a header glow sets itself is replaced.  Authorization is
+ * refused: the command line is visible to every user (ps); the token
+ * comes from -t or the environment.
+ */
+static void
+header_arg(const char *arg, const char **accept, const char **headers,
+    size_t *n)
+{
+	const char *colon = strchr(arg, ':'), *v;
+	size_t i;
+
+	if (!colon || colon == arg || strpbrk(arg, "\r\n"))
+		glow_die(GLOW_EXIT_ERR, "bad header '%s': want 'Name: value' (a media "
+		    "type: -H 'Accept: TYPE')", arg);
+	for (i = 0; arg + i < colon; i++)
+		if (!isalnum((unsigned char)arg[i]) && arg[i] != '-')
+			glow_die(GLOW_EXIT_ERR, "bad header '%s': want 'Name: value'", arg);
+	if ((size_t)(colon - arg) == 13 && strncasecmp(arg, "Authorization", 13) == 0)
+		glow_die(GLOW_EXIT_ERR, "cannot send 'Authorization' from the command "
+		    "line: give the token with -t or the environment");
+	if ((size_t)(colon - arg) == 6 && strncasecmp(arg, "Accept", 6) == 0) {
+		for (v = colon + 1; *v == ' '; v++)
+			;
+		if (!*v)
+			glow_die(GLOW_EXIT_ERR, "bad header '%s': no media type", arg);
+		*accept = v;
+		return;
+	}
+	if (*n == MAX_HEADERS)
+		glow_die(GLOW_EXIT_ERR, "too many headers: at most %d", MAX_HEADERS);
+	headers[(*n)++] = arg;
+}
+
 int
 main(int argc, char *argv[])
 {
 	struct glow_buf token = GLOW_BUF_INIT;
 	const char *method = "GET", *accept = NULL, *cache = NULL, *tokfile = NULL;
+	const char *headers[MAX_HEADERS];
+	size_t nheaders = 0;
 	enum glow_gh_err e;
 	int c, paginate = 0, include = 0, batchmode = 0, nobody = 0, status;
 
@@ -336,13 +376,7 @@ main(int argc, char *argv[])
 		case 'c': cache = optarg; break;
 		case 'h': usage(GLOW_EXIT_OK); break;
 		case 'H':
-			accept = optarg;
-			if (strncasecmp(accept, "accept:", 7) == 0)
-				accept += 7;
-			while (*accept == ' ')
-				accept++;
-			if (!*accept || strpbrk(accept, "\r\n"))
-				glow_die(GLOW_EXIT_ERR, "bad media type '%s'", optarg);
+			header_arg(optarg, &accept, headers, &nheaders);
 			break;
 		case 'i': include = 1; break;
 		case 'n': nobody = 1; break;
@@ -369,6 +403,8 @@ main(int argc, char *argv[])
 	load_token(tokfile, &token);
 	gh.token = token.p;
 	gh.accept = accept;
+	gh.headers = headers;
+	gh.nheaders = nheaders;
 	if (cache)
 		gh.cache_dir = cache;
 	if (verbose) {

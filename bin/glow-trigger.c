@@ -231,17 +231,17 @@ evaluate(struct glow_event *ev, const struct glow_json *doc, size_t *matched,
 
 enum { RUN_PENDING, RUN_RUNNING, RUN_OK, RUN_FAILED };
 
-struct env;
+struct envelope;
 
 struct run {
-	struct env *env;
+	struct envelope *env;
 	size_t rule;
 	int state;
 	int attempts;           /* attempts made so far (recorded) */
 	double not_before;
 };
 
-struct env {
+struct envelope {
 	char *name;             /* file name in the spool, or NULL (stdin) */
 	struct glow_buf text;
 	struct glow_json doc;
@@ -256,7 +256,7 @@ struct env {
 };
 
 static struct glow_jobs jobs;
-static struct env **envs;
+static struct envelope **envs;
 static size_t nenvs;
 static int any_failed, any_run, eval_failed;
 
@@ -319,7 +319,7 @@ retry_at(int attempts)
  * and on stdout.  Did it succeed?
  */
 static int
-record(const struct env *e, const struct run *r, int attempt, int status,
+record(const struct envelope *e, const struct run *r, int attempt, int status,
     int timed_out, double secs, const char *error)
 {
 	struct glow_spool_run rec;
@@ -350,7 +350,7 @@ extern char **environ;
 
 /* Start r's command, with the basics of the envelope in its environment. */
 static void
-job_start(struct env *e, struct run *r)
+job_start(struct envelope *e, struct run *r)
 {
 	static const char *const names[] = { "GLOW_EVENT", "GLOW_ACTION",
 	    "GLOW_DELIVERY", "GLOW_REPOSITORY", "GLOW_INSTALLATION_ID",
@@ -426,7 +426,7 @@ reap(int stopping_now)
 	}
 }
 static void
-env_free(struct env *e)
+env_free(struct envelope *e)
 {
 	if (e->loaded) {
 		glow_event_free(&e->ev);
@@ -440,7 +440,7 @@ env_free(struct env *e)
 
 /* Parse and evaluate; 0, or -1 after recording why (retried later). */
 static int
-env_evaluate(struct env *e)
+env_evaluate(struct envelope *e)
 {
 	struct glow_json_error je;
 	struct glow_buf err = GLOW_BUF_INIT;
@@ -513,7 +513,7 @@ env_evaluate(struct env *e)
 
 /* Every run is over: move the envelope to done/ or failed/. */
 static int
-env_finished(struct env *e)
+env_finished(struct envelope *e)
 {
 	int failed = e->invalid ||
 	    (!e->evaluated && e->eval_attempts >= max_attempts);
@@ -539,9 +539,9 @@ env_finished(struct env *e)
 }
 
 static void
-add_env(struct env *e)
+add_env(struct envelope *e)
 {
-	struct env **nv;
+	struct envelope **nv;
 
 	if (!(nv = realloc(envs, (nenvs + 1) * sizeof *nv)))
 		glow_die(GLOW_EXIT_ERR, "cannot claim an envelope: out of memory");
@@ -570,7 +570,7 @@ schedule(int (*claim)(void), int watch)
 			claimed_any = 1;
 		/* evaluate, start, retire */
 		for (i = 0; i < nenvs; ) {
-			struct env *e = envs[i];
+			struct envelope *e = envs[i];
 
 			if (!e->evaluated && !e->invalid && t >= e->not_before &&
 			    e->eval_attempts < max_attempts && !stopping)
@@ -620,7 +620,7 @@ schedule(int (*claim)(void), int watch)
 
 /* ---- stdin mode ---- */
 
-static struct env *single;
+static struct envelope *single;
 
 static int
 claim_single(void)
@@ -635,7 +635,7 @@ claim_single(void)
 static int
 one_envelope(const char *path, int execute)
 {
-	struct env *e;
+	struct envelope *e;
 	size_t n, *m;
 	struct glow_buf err = GLOW_BUF_INIT;
 
@@ -691,7 +691,7 @@ static int rescanned;
 static void
 add_spooled(const char *name)
 {
-	struct env *e;
+	struct envelope *e;
 
 	if (!(e = calloc(1, sizeof *e)) || !(e->name = strdup(name)))
 		glow_die(GLOW_EXIT_ERR, "cannot claim '%s': out of memory", name);

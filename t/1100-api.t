@@ -367,8 +367,20 @@ test_expect_success '-i prints the status line and headers' '
 
 test_expect_success 'a raw media type (diff) is printed as it came' '
 	n=$(sim_ctl POST /_sim/state "{\"op\":\"add_pull\",\"repo\":\"glow-org/admin\",\"title\":\"p\",\"files\":[{\"filename\":\"a.txt\",\"status\":\"modified\",\"additions\":1,\"deletions\":0,\"patch\":\"@@ -1 +1,2 @@\\n a\\n+b\"}]}" | jq -r ".results[0].number") &&
-	glow-api -H application/vnd.github.diff /repos/glow-org/admin/pulls/$n >out &&
+	glow-api -H "Accept: application/vnd.github.diff" /repos/glow-org/admin/pulls/$n >out &&
 	head -n 1 out | grep -q "^diff --git a/a.txt b/a.txt"
+'
+
+test_expect_success '-H adds a header as gh api -H does; Authorization is refused' '
+	glow-api -i /rate_limit >out &&
+	grep -qi "^x-github-api-version-selected: 2022-11-28" out &&
+	glow-api -i -H "X-GitHub-Api-Version: 2026-03-10" /rate_limit >out &&
+	grep -qi "^x-github-api-version-selected: 2026-03-10" out &&
+	test_expect_code 2 glow-api -H application/vnd.github.diff /rate_limit 2>err &&
+	test_grep "bad header .application/vnd.github.diff.: want .Name: value." err &&
+	test_expect_code 2 glow-api -H "Authorization: token x" /rate_limit 2>err &&
+	test_grep "cannot send .Authorization. from the command line" err &&
+	test_grep -v "token x" err
 '
 
 test_expect_success 'a renamed repository: GET follows 301, PATCH 307 keeps method and body' '

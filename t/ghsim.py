@@ -234,6 +234,9 @@ COLLAB_PERMS = {"pull": "read", "triage": "triage", "push": "write",
                 "maintain": "maintain", "admin": "admin"}
 REPO_NAME_RE = re.compile(r"[A-Za-z0-9._-]{1,100}")
 
+# The REST API versions GitHub serves (GITHUB-FACTS.md, "Requests").
+API_VERSIONS = ("2022-11-28", "2026-03-10")
+
 DEFAULTS = {
     "template_delay": 0.3,
     "template_delay_max": 0,
@@ -2464,7 +2467,10 @@ class Handler(BaseHTTPRequestHandler):
                 entry["limited"] = "primary"
             sim_log(sim, entry)
         hdrs = hdrs + [("x-github-request-id", ctx.request_id),
-                       ("x-github-api-version-selected", "2022-11-28"),
+                       ("x-github-api-version-selected",
+                        self.headers.get("X-GitHub-Api-Version")
+                        if self.headers.get("X-GitHub-Api-Version") in API_VERSIONS
+                        else "2022-11-28"),
                        ("x-github-media-type", "github.v3; format=json")]
         self.send_all(status, hdrs, data)
 

@@ -735,6 +735,20 @@ is_mutating(const char *method)
 }
 
 /* One HTTP exchange.  Returns the libcurl code. */
+
+/* Does gh->headers set the header name? */
+static int
+has_header(const struct glow_gh *gh, const char *name)
+{
+	size_t i, n = strlen(name);
+
+	for (i = 0; i < gh->nheaders; i++)
+		if (strncasecmp(gh->headers[i], name, n) == 0 &&
+		    gh->headers[i][n] == ':')
+			return 1;
+	return 0;
+}
+
 static CURLcode
 exchange(struct glow_gh *gh, const char *method, const char *url, int auth,
     const void *body, size_t len, const char *if_none_match,
@@ -745,6 +759,7 @@ exchange(struct glow_gh *gh, const char *method, const char *url, int auth,
 	struct exchange x;
 	struct glow_buf line = GLOW_BUF_INIT;
 	CURLcode cc;
+	size_t i;
 	int failed = 0;
 
 	memset(&x, 0, sizeof x);
@@ -756,12 +771,18 @@ exchange(struct glow_gh *gh, const char *method, const char *url, int auth,
 #define HDR(s) do { if (!(t = curl_slist_append(h, (s)))) failed = 1; else h = t; } while (0)
 	glow_buf_printf(&line, "Accept: %s", gh->accept ? gh->accept : DEFAULT_ACCEPT);
 	HDR(line.p);
-	HDR("X-GitHub-Api-Version: " API_VERSION);
-	HDR("User-Agent: glow/" GLOW_VERSION);
-	if (body && len)
+	if (!has_header(gh, "X-GitHub-Api-Version"))
+		HDR("X-GitHub-Api-Version: " API_VERSION);
+	if (!has_header(gh, "User-Agent"))
+		HDR("User-Agent: glow/" GLOW_VERSION);
+	if (has_header(gh, "Content-Type"))
+		;
+	else if (body && len)
 		HDR("Content-Type: application/json");
 	else
 		HDR("Content-Type:");   /* not libcurl's form default */
+	for (i = 0; i < gh->nheaders; i++)
+		HDR(gh->headers[i]);
 	HDR("Expect:");
 	if (if_none_match) {
 		glow_buf_reset(&line);

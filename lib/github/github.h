@@ -159,6 +159,11 @@ struct glow_gh {
 	char base[1024];        /* base URL, without trailing slash */
 	const char *token;      /* Bearer token, or NULL; not owned */
 	const char *accept;     /* NULL: application/vnd.github+json */
+	/* More request headers, "Name: value" each; one that glow sets
+	 * itself (X-GitHub-Api-Version, User-Agent, Content-Type) replaces
+	 * glow's.  Not part of the ETag cache's key.  Not owned. */
+	const char *const *headers;
+	size_t nheaders;
 	const char *cache_dir;  /* ETag cache directory, or NULL */
 	const char *ca_file;    /* CA bundle (SSL_CERT_FILE, CURL_CA_BUNDLE) */
 	long connect_timeout;   /* seconds (10) */

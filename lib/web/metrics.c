@@ -4,7 +4,7 @@
 
 #include "web/metrics.h"
 
-const char *const glow_event_names[GLOW_EV_COUNT] = { "registered",
+const char *const glow_companion_event_names[GLOW_EV_COUNT] = { "registered",
 	"already_registered", "invalid_registration", "sign_in",
 	"sign_in_failed", "rate_limited", "csrf_refused" };
 
@@ -101,6 +101,6 @@ glow_metrics_page(struct glow_buf *o, const struct glow_roster *r,
 		    "# TYPE glow_companion_events_total counter\n");
 		for (i = 0; i < GLOW_EV_COUNT; i++)
 			glow_buf_printf(o, "glow_companion_events_total{event=\"%s\"} %llu\n",
-			    glow_event_names[i], events[i]);
+			    glow_companion_event_names[i], events[i]);
 	}
 }

@@ -7,7 +7,7 @@
  * validates), glow_companion_learners (a gauge per cohort, status and
  * provisioning state, sorted by those three) and
  * glow_companion_events_total (the event counters of ratelimit.h, indexed
- * by enum glow_event).
+ * by enum glow_companion_event).
  */
 #ifndef GLOW_METRICS_H
 #define GLOW_METRICS_H
@@ -18,7 +18,7 @@
 #include "roster/roster.h"
 
 /* The events counted (the index of each counter, see glow_counter_add). */
-enum glow_event {
+enum glow_companion_event {
 	GLOW_EV_REGISTERED,
 	GLOW_EV_ALREADY,
 	GLOW_EV_INVALID,
@@ -29,7 +29,7 @@ enum glow_event {
 	GLOW_EV_COUNT
 };
 /* The event label of each: "registered", "already_registered", ... */
-extern const char *const glow_event_names[GLOW_EV_COUNT];
+extern const char *const glow_companion_event_names[GLOW_EV_COUNT];
 
 /* Append s[0..n) to o escaped for a label value ('\\', '"', newline). */
 void glow_metrics_label(struct glow_buf *o, const char *s, size_t n);
