@@ -63,25 +63,14 @@ report(void)
 static void
 load_token(const char *file, struct glow_buf *token)
 {
+	struct glow_buf why = GLOW_BUF_INIT;
+	enum glow_gh_token_err te;
 	const char *from;
 
-	switch (glow_gh_token_load(file, token, &from)) {
-	case GLOW_GH_TOKEN_OK:
+	if ((te = glow_gh_token_load(file, token, &from)) == GLOW_GH_TOKEN_OK)
 		return;
-	case GLOW_GH_TOKEN_READ:
-		glow_die(GLOW_EXIT_ERR, "cannot read token file '%s':", from);
-	case GLOW_GH_TOKEN_EMPTY:
-	case GLOW_GH_TOKEN_INVALID:
-		if (file)
-			glow_die(GLOW_EXIT_ERR, "cannot read token file '%s': "
-			    "no token in it", from);
-		glow_die(GLOW_EXIT_ERR, "cannot use token '%s': it holds white "
-		    "space or control characters", from);
-	case GLOW_GH_TOKEN_UNSET:
-		break;
-	}
-	glow_die(GLOW_EXIT_ERR, "no token: set " GLOW_GH_TOKEN_VARS ", or give "
-	    "-t FILE");
+	glow_gh_token_problem(&why, te, from);
+	glow_die(GLOW_EXIT_ERR, "%s", why.p ? why.p : "no token");
 }
 
 static int

@@ -86,14 +86,15 @@ now_iso(struct ctx *c)
 static void
 read_token(struct ctx *c)
 {
+	struct glow_buf why = GLOW_BUF_INIT;
 	enum glow_gh_token_err te;
 	const char *src;
 
 	te = glow_gh_token_load(c->tokenfile, &c->token, &src);
-	if (te != GLOW_GH_TOKEN_OK && te != GLOW_GH_TOKEN_UNSET)
-		glow_die(GLOW_EXIT_ERR, "cannot read token '%s': %s",
-		    c->tokenfile ? c->tokenfile : src,
-		    glow_gh_token_strerror(te, c->tokenfile != NULL));
+	if (te != GLOW_GH_TOKEN_OK && te != GLOW_GH_TOKEN_UNSET) {
+		glow_gh_token_problem(&why, te, src);
+		glow_die(GLOW_EXIT_ERR, "%s", why.p ? why.p : "no token");
+	}
 }
 
 static void

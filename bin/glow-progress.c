@@ -430,14 +430,15 @@ pace_reads(struct fetch_ctx *f, double start)
 static void
 read_token(const char *tokenfile, struct glow_buf *token)
 {
+	struct glow_buf why = GLOW_BUF_INIT;
 	enum glow_gh_token_err te;
 	const char *src;
 
 	te = glow_gh_token_load(tokenfile, token, &src);
-	if (te != GLOW_GH_TOKEN_OK && te != GLOW_GH_TOKEN_UNSET)
-		glow_die(GLOW_EXIT_ERR, "cannot read token '%s': %s",
-		    tokenfile ? tokenfile : src,
-		    glow_gh_token_strerror(te, tokenfile != NULL));
+	if (te != GLOW_GH_TOKEN_OK && te != GLOW_GH_TOKEN_UNSET) {
+		glow_gh_token_problem(&why, te, src);
+		glow_die(GLOW_EXIT_ERR, "%s", why.p ? why.p : "no token");
+	}
 }
 
 /* The learning room of a provisioned (or healed) learner, or NULL. */

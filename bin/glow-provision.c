@@ -212,23 +212,21 @@ token_renew(void *arg, enum glow_prov_renew why, const char *path)
 static int
 token_load(void)
 {
+	struct glow_buf why = GLOW_BUF_INIT;
+	enum glow_gh_token_err te;
 	const char *src = NULL;
 
 	if (P.token_cmd)
 		return token_from_cmd();
-	switch (glow_gh_token_load(P.token_file, &P.token, &src)) {
+	switch ((te = glow_gh_token_load(P.token_file, &P.token, &src))) {
 	case GLOW_GH_TOKEN_OK:
 		P.gh.token = P.token.p;
 		return 0;
 	case GLOW_GH_TOKEN_UNSET:
-		return -1;
-	case GLOW_GH_TOKEN_READ:
-		glow_die(GLOW_EXIT_ERR, "cannot read token '%s':", src);
-	case GLOW_GH_TOKEN_EMPTY:
-		glow_die(GLOW_EXIT_ERR, "cannot read token '%s': empty", src);
+		return -1;     /* the caller says what else would do (-c) */
 	default:
-		glow_die(GLOW_EXIT_ERR, "cannot read token '%s': no token in it",
-		    src);
+		glow_gh_token_problem(&why, te, src);
+		glow_die(GLOW_EXIT_ERR, "%s", why.p ? why.p : "no token");
 	}
 }
 

@@ -133,19 +133,15 @@ gh_client(void *arg, struct glow_buf *err)
 	switch ((te = glow_gh_token_load(tokfile, &token, &source))) {
 	case GLOW_GH_TOKEN_OK:
 		break;
-	case GLOW_GH_TOKEN_UNSET:
-		snprintf(gh_error, sizeof gh_error, "no token for the pull "
-		    "request's files: set " GLOW_GH_TOKEN_VARS ", or give -t FILE");
+	default: {
+		struct glow_buf why = GLOW_BUF_INIT;
+
+		glow_gh_token_problem(&why, te, source);
+		snprintf(gh_error, sizeof gh_error, "%s (for the pull request's "
+		    "files)", why.p ? why.p : "no token");
+		glow_buf_free(&why);
 		goto out;
-	case GLOW_GH_TOKEN_READ:
-		snprintf(gh_error, sizeof gh_error, "cannot read token file "
-		    "'%s': %s", source, strerror(errno));
-		goto out;
-	default:
-		snprintf(gh_error, sizeof gh_error, "cannot use token '%s': %s",
-		    source, te == GLOW_GH_TOKEN_EMPTY ? "it is empty" :
-		    "no token in it");
-		goto out;
+	}
 	}
 	if ((e = glow_gh_init(&gh)) != GLOW_GH_OK ||
 	    (e = glow_gh_env(&gh)) != GLOW_GH_OK) {

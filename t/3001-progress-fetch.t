@@ -245,7 +245,7 @@ test_expect_success '-t - reads the token from standard input, never a file name
 	: >./- &&
 	echo ghp_statictoken | glow-progress fetch -t - -f empty.json >out 2>err &&
 	printf "" | test_expect_code 2 glow-progress fetch -t - -f empty.json >out 2>err &&
-	test_grep "cannot read token .-." err &&
+	test_grep "cannot use token .-.: it is empty" err &&
 	rm ./- &&
 	test_expect_code 2 glow-progress fetch -t - <empty.json >out 2>err &&
 	test_grep "cannot read both the token and the roster from standard input" err

@@ -204,7 +204,7 @@ test_expect_success 'no path filter wanted: no API call' '
 
 test_expect_success 'no token: an error naming the variables' '
 	(unset GLOW_TOKEN; test_expect_code 2 glow-trigger rules.json e.json >out 2>err) &&
-	grep -q "^glow-trigger: cannot evaluate envelope .e.json.: no token for the pull request.s files: set GLOW_TOKEN" err
+	grep -q "^glow-trigger: cannot evaluate envelope .e.json.: no token: give -t FILE, or set GLOW_TOKEN, GH_TOKEN or GITHUB_TOKEN (for the pull request.s files)" err
 '
 
 test_expect_success 'the token may come from -t FILE' '

@@ -1474,21 +1474,28 @@ glow_gh_token_load(const char *file, struct glow_buf *token, const char **source
 	return GLOW_GH_TOKEN_UNSET;
 }
 
-const char *
-glow_gh_token_strerror(enum glow_gh_token_err e, int from_file)
+void
+glow_gh_token_problem(struct glow_buf *out, enum glow_gh_token_err e,
+    const char *source)
 {
 	switch (e) {
 	case GLOW_GH_TOKEN_OK:
-		return "no error";
+		break;
 	case GLOW_GH_TOKEN_UNSET:
-		return "not set";
+		glow_buf_adds(out, "no token: give -t FILE, or set "
+		    GLOW_GH_TOKEN_VARS);
+		break;
 	case GLOW_GH_TOKEN_READ:
-		return strerror(errno);
+		glow_buf_printf(out, "cannot read token '%s': %s", source,
+		    strerror(errno));
+		break;
+	case GLOW_GH_TOKEN_EMPTY:
+		glow_buf_printf(out, "cannot use token '%s': it is empty", source);
+		break;
 	default:
-		if (!from_file)
-			return "not a token";
-		return e == GLOW_GH_TOKEN_EMPTY ? "the secret is empty" :
-		    "no token in it";
+		glow_buf_printf(out, "cannot use token '%s': not a token (white "
+		    "space or control characters in it, or JSON without "
+		    "\"token\")", source);
 	}
 }
 

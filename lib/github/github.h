@@ -326,12 +326,15 @@ enum glow_gh_token_err {
 enum glow_gh_token_err glow_gh_token_load(const char *file,
     struct glow_buf *token, const char **source);
 /*
- * The reason for a token that did not load, as a message puts it after
- * "cannot read token 'SOURCE': ": strerror(errno) for GLOW_GH_TOKEN_READ;
- * from a file (from_file set) "the secret is empty" or "no token in it";
- * from a variable "not a token".
+ * The one message for a token glow_gh_token_load() could not give, from
+ * source (the file or the variable it names), appended to out (call
+ * with errno as glow_gh_token_load left it):
+ *   no token: give -t FILE, or set GLOW_TOKEN, GH_TOKEN or GITHUB_TOKEN
+ *   cannot read token 'SOURCE': REASON
+ *   cannot use token 'SOURCE': it is empty | not a token (...)
  */
-const char *glow_gh_token_strerror(enum glow_gh_token_err e, int from_file);
+void glow_gh_token_problem(struct glow_buf *out, enum glow_gh_token_err e,
+    const char *source);
 
 /*
  * Append the counters as a verbose program reports them at exit, one line

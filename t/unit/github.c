@@ -334,17 +334,27 @@ test_token_load(void)
 	saved = errno;
 	is_int(e, GLOW_GH_TOKEN_READ, "token load: a missing file cannot be read");
 	is_int(saved, ENOENT, "token load: errno tells why");
-	is_str(glow_gh_token_strerror(GLOW_GH_TOKEN_EMPTY, 1),
-	    "the secret is empty", "token reason: an empty file");
-	is_str(glow_gh_token_strerror(GLOW_GH_TOKEN_INVALID, 1),
-	    "no token in it", "token reason: a file without a token");
-	is_str(glow_gh_token_strerror(GLOW_GH_TOKEN_EMPTY, 0), "not a token",
-	    "token reason: a variable of white space");
-	is_str(glow_gh_token_strerror(GLOW_GH_TOKEN_INVALID, 0), "not a token",
-	    "token reason: a variable without a token");
-	errno = ENOENT;
-	is_str(glow_gh_token_strerror(GLOW_GH_TOKEN_READ, 1), strerror(ENOENT),
-	    "token reason: errno for a file that cannot be read");
+	{
+		struct glow_buf m = GLOW_BUF_INIT;
+
+		glow_gh_token_problem(&m, GLOW_GH_TOKEN_EMPTY, "t.json");
+		is_str(m.p, "cannot use token 't.json': it is empty",
+		    "token problem: an empty file");
+		glow_buf_reset(&m);
+		glow_gh_token_problem(&m, GLOW_GH_TOKEN_INVALID, "GLOW_TOKEN");
+		ok(m.p && strncmp(m.p, "cannot use token 'GLOW_TOKEN': not a token",
+		    42) == 0, "token problem: a variable without a token");
+		glow_buf_reset(&m);
+		errno = ENOENT;
+		glow_gh_token_problem(&m, GLOW_GH_TOKEN_READ, "t.json");
+		is_str(m.p, "cannot read token 't.json': No such file or directory",
+		    "token problem: errno for a file that cannot be read");
+		glow_buf_reset(&m);
+		glow_gh_token_problem(&m, GLOW_GH_TOKEN_UNSET, NULL);
+		is_str(m.p, "no token: give -t FILE, or set " GLOW_GH_TOKEN_VARS,
+		    "token problem: none set");
+		glow_buf_free(&m);
+	}
 	unlink(file);
 	unlink(empty);
 	rmdir(dir);
