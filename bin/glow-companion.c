@@ -80,7 +80,7 @@ set_cookie(const struct glow_session *s)
 	if (s)
 		glow_session_cookie(rq.key, s, &v);
 	glow_cgi_header(&rs, "Set-Cookie: " COOKIE "=%s; Path=%s/; Max-Age=%lld; HttpOnly; "
-	    "SameSite=Lax%s", v.p ? v.p : "", cf.base,
+	    "SameSite=Lax%s", glow_buf_str(&v), cf.base,
 	    s ? s->expires - rq.now : 0LL, cf.secure ? "; Secure" : "");
 	glow_buf_free(&v);
 }
@@ -222,7 +222,7 @@ read_body(void)
 			break;
 		b.len += (size_t)got;
 	}
-	if (b.len < n || glow_form_parse(&rq.body, b.p ? b.p : "", b.len) < 0) {
+	if (b.len < n || glow_form_parse(&rq.body, glow_buf_str(&b), b.len) < 0) {
 		glow_buf_free(&b);
 		message(400, "Form not understood", "The form could not be read: "
 		    "it was cut short, or holds text that is not valid UTF-8.",
@@ -366,7 +366,7 @@ confirmation_mac(const char *handle, const char *cohort, char out[33])
 	struct glow_buf m = GLOW_BUF_INIT;
 
 	glow_buf_printf(&m, "%s%c%s%c%s", rq.s.id, 0, handle, 0, cohort);
-	glow_session_mac(rq.key, "registered", m.p ? m.p : "", m.len, out, 16);
+	glow_session_mac(rq.key, "registered", glow_buf_str(&m), m.len, out, 16);
 	glow_buf_free(&m);
 }
 
@@ -395,7 +395,7 @@ register_learner(struct glow_register_form *f, const char *handle,
 		count(GLOW_EV_ALREADY);
 		glow_buf_printf(&t, "%s is already registered for %s. Nothing was "
 		    "changed: your place and your progress are kept.", handle, cohort);
-		message(200, "You are already registered", t.p ? t.p : "",
+		message(200, "You are already registered", glow_buf_str(&t),
 		    "/register", "Back to the registration page");
 	} else if (st.stage == GLOW_ROSTER_ECALLBACK && result == 0) {
 		f->err_cohort = "Choose one of the cohorts in the list";
@@ -501,7 +501,7 @@ do_success(void)
 		page_init(&p, "Registration complete", "register");
 		p.status = "Registration complete.";
 		rs.status = 200;
-		glow_page_message(&rs.body, &p, t.p ? t.p : "", "/register",
+		glow_page_message(&rs.body, &p, glow_buf_str(&t), "/register",
 		    "Register someone else");
 	}
 	glow_buf_free(&t);

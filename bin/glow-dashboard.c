@@ -124,7 +124,7 @@ why(enum glow_gh_err e, struct glow_gh_resp *r, struct glow_buf *b)
 	} else {
 		glow_buf_adds(b, glow_gh_strerror(e));
 	}
-	return b->p ? b->p : "";
+	return glow_buf_str(b);
 }
 
 static void
@@ -516,7 +516,7 @@ publish(struct ctx *c, const struct glow_dash_stats *st)
 			glow_die(GLOW_EXIT_ERR, "cannot %s the dashboard in '%s': %s",
 			    fd.number < 0 ? "create" : "edit", c->repo,
 			    why(e, &r, &msg));
-		if (glow_json_parse(&doc, r.body.p ? r.body.p : "", r.body.len,
+		if (glow_json_parse(&doc, glow_buf_str(&r.body), r.body.len,
 		    &jerr) == 0) {
 			glow_json_int(&doc, glow_json_get(&doc, 0, "number"), &number);
 			if (fd.number < 0)

@@ -342,7 +342,7 @@ get_list(struct fetch_ctx *f, const char *repo, const char *owner,
 	if (e == GLOW_GH_HTTP) {
 		glow_gh_message(&resp, &msg);
 		glow_warn("cannot fetch '%s': %ld %s", f->path.p, resp.status,
-		    msg.p ? msg.p : "");
+		    glow_buf_str(&msg));
 		if (resp.status == 401)
 			exit(GLOW_EXIT_ERR);    /* every other learner would fail too */
 	} else if (e != GLOW_GH_OK)

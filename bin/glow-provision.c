@@ -170,7 +170,7 @@ token_from_cmd(void)
 		glow_buf_wipe(&out);
 		return -1;
 	}
-	if (glow_gh_token_parse(out.p ? out.p : "", out.len, &tok) < 0) {
+	if (glow_gh_token_parse(glow_buf_str(&out), out.len, &tok) < 0) {
 		glow_warn("cannot mint a token: no token in the token command's "
 		    "output");
 		glow_buf_wipe(&out);
@@ -348,7 +348,7 @@ load_inputs(struct glow_roster *r, struct glow_buf *text)
 		return;
 	if (glow_read_file(P.log_file, &lt, MAX_INPUT) < 0 && errno != ENOENT)
 		glow_die(GLOW_EXIT_ERR, "cannot read '%s':", P.log_file);
-	if (glow_plog_read(lt.p ? lt.p : "", lt.len, NULL, NULL, &torn,
+	if (glow_plog_read(glow_buf_str(&lt), lt.len, NULL, NULL, &torn,
 	    &jerr) < 0)
 		glow_die(GLOW_EXIT_ERR, "cannot use log '%s': %s at byte %zu",
 		    P.log_file, jerr.reason, jerr.offset + 1);
@@ -532,7 +532,7 @@ finished(void *arg, struct glow_prov_learner *l, struct glow_prov_outcome *o)
 	if (c == GLOW_PROV_C_ERROR || c == GLOW_PROV_C_SKIPPED)
 		fprintf(stderr, "[%zu/%zu] %s: %s %s: %s (%ld requests)\n",
 		    P.rep.done, P.rep.selected, l->key, o->result, l->name,
-		    o->detail.p ? o->detail.p : "", o->requests);
+		    glow_buf_str(&o->detail), o->requests);
 	else
 		fprintf(stderr, "[%zu/%zu] %s: %s %s%s%s (%ld requests)\n",
 		    P.rep.done, P.rep.selected, l->key, o->result, l->name,

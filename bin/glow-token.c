@@ -62,7 +62,7 @@ read_stdin_token(struct glow_buf *token, const char *what)
 
 	if (glow_read_fd(STDIN_FILENO, &in, 1 << 20) < 0)
 		glow_die(GLOW_EXIT_ERR, "cannot read %s 'stdin':", what);
-	if (glow_gh_token_parse(in.p ? in.p : "", in.len, token) < 0) {
+	if (glow_gh_token_parse(glow_buf_str(&in), in.len, token) < 0) {
 		glow_buf_wipe(&in);
 		glow_die(GLOW_EXIT_ERR, "cannot read %s 'stdin': no token in it "
 		    "(want JSON with \"token\", or the token itself)", what);
@@ -263,7 +263,7 @@ revoke_token(void)
 		}
 		glow_json_free(&doc);
 	}
-	if (glow_gh_token_parse(in.p ? in.p : "", in.len, &token) < 0) {
+	if (glow_gh_token_parse(glow_buf_str(&in), in.len, &token) < 0) {
 		glow_buf_wipe(&in);
 		glow_die(GLOW_EXIT_ERR, "cannot read token 'stdin': no token in it");
 	}
@@ -374,7 +374,7 @@ main(int argc, char *argv[])
 	gh.token = NULL;
 	if (e != GLOW_GH_OK)
 		request_failed(what.p, e, &r);
-	if (glow_json_parse(&doc, r.body.p ? r.body.p : "", r.body.len, &jerr) < 0 ||
+	if (glow_json_parse(&doc, glow_buf_str(&r.body), r.body.len, &jerr) < 0 ||
 	    !(token = glow_json_strdup(&doc, glow_json_get(&doc, 0, "token"))))
 		glow_die(GLOW_EXIT_ERR, "%s: the answer has no token", what.p);
 	expires = glow_json_strdup(&doc, glow_json_get(&doc, 0, "expires_at"));

@@ -107,7 +107,7 @@ read_rules(const char *path)
 
 	if (glow_read_file(path, &b, 16 << 20) < 0)
 		glow_die(GLOW_EXIT_ERR, "cannot read rules '%s':", path);
-	if (glow_rules_load(&rules, b.p ? b.p : "", b.len, &e) < 0) {
+	if (glow_rules_load(&rules, glow_buf_str(&b), b.len, &e) < 0) {
 		if (errno == ENOMEM)
 			glow_die(GLOW_EXIT_ERR, "cannot load rules '%s':", path);
 		for (i = 0; i < e.offset && i < b.len; i++)
@@ -213,7 +213,7 @@ evaluate(struct glow_event *ev, const struct glow_json *doc, size_t *matched,
 		ev->repository ? glow_jw_str(&w, ev->repository) : glow_jw_null(&w);
 		if (verbose) {
 			glow_jw_key(&w, "reason");
-			glow_jw_strn(&w, why.p ? why.p : "", why.len);
+			glow_jw_strn(&w, glow_buf_str(&why), why.len);
 		}
 		glow_jw_end(&w);
 		out_line(&line);
@@ -445,7 +445,7 @@ env_evaluate(struct envelope *e)
 	size_t *m, n, i;
 
 	if (!e->loaded) {
-		if (glow_json_parse(&e->doc, e->text.p ? e->text.p : "", e->text.len,
+		if (glow_json_parse(&e->doc, glow_buf_str(&e->text), e->text.len,
 		    &je) < 0) {
 			glow_buf_printf(&err, "invalid envelope: offset %zu: %s",
 			    je.offset, je.reason);
@@ -647,7 +647,7 @@ one_envelope(const char *path, int execute)
 		const char *why;
 		int status;
 
-		if (glow_json_parse(&e->doc, e->text.p ? e->text.p : "", e->text.len,
+		if (glow_json_parse(&e->doc, glow_buf_str(&e->text), e->text.len,
 		    &je) < 0)
 			glow_die(GLOW_EXIT_ERR, "invalid envelope '%s': offset %zu: %s",
 			    path, je.offset, je.reason);

@@ -143,7 +143,7 @@ reply(struct exchange *ex, int status, const char *extra, const char *fmt, ...)
 	va_end(ap);
 	glow_buf_addc(&b, '\n');
 	rc = respond(ex, status, extra, "text/plain; charset=utf-8",
-	    b.p ? b.p : "", b.len);
+	    glow_buf_str(&b), b.len);
 	glow_buf_free(&b);
 	return rc;
 }
@@ -449,7 +449,7 @@ handle(struct exchange *ex)
 		metrics_text(body);
 		rc = respond(ex, 200, NULL,
 		    "text/plain; version=0.0.4; charset=utf-8",
-		    body->p ? body->p : "", body->len);
+		    glow_buf_str(body), body->len);
 		goto out;
 	}
 	if (ex->fcgi)
@@ -496,7 +496,7 @@ handle(struct exchange *ex)
 			    "no payload field in the form" : "bad form encoding");
 			goto out;
 		}
-		json = form->p ? form->p : "";
+		json = glow_buf_str(form);
 		jlen = form->len;
 	}
 	if (glow_json_parse(&doc, json, jlen, &err) < 0) {
@@ -578,7 +578,7 @@ actions_event(void)
 		glow_die(GLOW_EXIT_ERR, "no event: GITHUB_EVENT_PATH is not set");
 	if (glow_read_file(path, &in, GLOW_WEBHOOK_MAX_BODY) < 0)
 		glow_die(GLOW_EXIT_ERR, "cannot read '%s':", path);
-	if (glow_json_parse(&doc, in.p ? in.p : "", in.len, &err) < 0)
+	if (glow_json_parse(&doc, glow_buf_str(&in), in.len, &err) < 0)
 		glow_die(GLOW_EXIT_NO, "cannot parse '%s': byte %zu: %s", path,
 		    err.offset, err.reason);
 	snprintf(delivery, sizeof delivery, "actions-%s-%s",

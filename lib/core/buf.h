@@ -32,6 +32,12 @@ void glow_buf_vprintf(struct glow_buf *b, const char *fmt, va_list ap);
 /* Make room for n more bytes; 0 on success, -1 (and failed) if not. */
 int glow_buf_reserve(struct glow_buf *b, size_t n);
 void glow_buf_reset(struct glow_buf *b);     /* len = 0, memory kept */
+/* The text of b, "" while it has none (p is NULL until the first add). */
+static inline const char *
+glow_buf_str(const struct glow_buf *b)
+{
+	return b->p ? b->p : "";
+}
 /* Overwrite the content with zeros before freeing: for secrets. */
 void glow_buf_wipe(struct glow_buf *b);
 void glow_buf_free(struct glow_buf *b);

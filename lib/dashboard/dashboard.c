@@ -84,8 +84,8 @@ member(const struct glow_json *doc, int obj, const char *key, char *dst,
 	if (v < 0 || glow_json_type(doc, v) != GLOW_JSON_STRING)
 		return -1;
 	if (glow_json_string(doc, v, &b) >= 0 && !b.failed && b.len < size &&
-	    !memchr(b.p ? b.p : "", '\0', b.len)) {
-		memcpy(dst, b.p ? b.p : "", b.len + 1);
+	    !memchr(glow_buf_str(&b), '\0', b.len)) {
+		memcpy(dst, glow_buf_str(&b), b.len + 1);
 		rc = 0;
 	}
 	glow_buf_free(&b);
@@ -104,8 +104,8 @@ record_learner(struct glow_dash *d, const struct glow_json *doc, int obj)
 	if (glow_json_string(doc, h, &hb) >= 0 &&
 	    glow_json_string(doc, c, &cb) >= 0 && !hb.failed && !cb.failed) {
 		glow_buf_reset(&d->scratch);
-		glow_roster_key(&d->scratch, hb.p ? hb.p : "", hb.len,
-		    cb.p ? cb.p : "", cb.len);
+		glow_roster_key(&d->scratch, glow_buf_str(&hb), hb.len,
+		    glow_buf_str(&cb), cb.len);
 		if (!d->scratch.failed)
 			i = glow_roster_find(d->r, d->scratch.p, d->scratch.len);
 	}

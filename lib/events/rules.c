@@ -323,7 +323,7 @@ load_rule(struct loader *L, int obj, struct glow_rule *r)
 
 			glow_json_string(d, k, &kb);
 			L->key = NULL;
-			bad(L, k, "unknown key '%.40s'", kb.p ? kb.p : "");
+			bad(L, k, "unknown key '%.40s'", glow_buf_str(&kb));
 			glow_buf_free(&kb);
 			return -1;
 		}
@@ -495,7 +495,7 @@ glow_rules_load(struct glow_rules *rs, const char *text, size_t len,
 			struct glow_buf kb = GLOW_BUF_INIT;
 
 			glow_json_string(&doc, k, &kb);
-			bad(&L, k, "unknown key '%.40s'", kb.p ? kb.p : "");
+			bad(&L, k, "unknown key '%.40s'", glow_buf_str(&kb));
 			glow_buf_free(&kb);
 			goto out;
 		}
@@ -639,7 +639,7 @@ push_files(struct glow_event *ev, const struct glow_json *d, int commits)
 				glow_buf_reset(&b);
 				if (glow_json_string(d, f, &b) < 0)
 					continue;
-				if (b.failed || glow_event_add_file(ev, b.p ? b.p : "",
+				if (b.failed || glow_event_add_file(ev, glow_buf_str(&b),
 				    b.len) < 0) {
 					glow_buf_free(&b);
 					return nomem();

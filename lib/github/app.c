@@ -36,7 +36,7 @@ id_of(const struct glow_gh_resp *r)
 	struct glow_json_error jerr;
 	long long id = -1;
 
-	if (glow_json_parse(&doc, r->body.p ? r->body.p : "", r->body.len,
+	if (glow_json_parse(&doc, glow_buf_str(&r->body), r->body.len,
 	    &jerr) == 0) {
 		if (glow_json_int(&doc, glow_json_get(&doc, 0, "id"), &id) < 0)
 			id = -1;
@@ -113,7 +113,7 @@ glow_app_find_only(struct glow_gh *gh, struct glow_buf *list, long long *id,
 	*count = 0;
 	if ((*e = glow_app_list(gh, list, r)) != GLOW_GH_OK)
 		return GLOW_APP_REQUEST;
-	if (glow_json_parse(&doc, list->p ? list->p : "", list->len, &jerr) < 0)
+	if (glow_json_parse(&doc, glow_buf_str(list), list->len, &jerr) < 0)
 		return GLOW_APP_JSON;
 	*count = n = glow_json_size(&doc, 0);
 	if (n == 1 && glow_json_int(&doc, glow_json_get(&doc,

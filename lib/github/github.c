@@ -978,7 +978,7 @@ cache_store(const char *path, const struct glow_gh_resp *r)
 		return;
 	glow_buf_printf(&b, CACHE_MAGIC "etag: %s\nnext: %s\ntype: %s\n\n",
 	    r->etag, r->next, r->content_type);
-	glow_buf_add(&b, r->body.p ? r->body.p : "", r->body.len);
+	glow_buf_add(&b, glow_buf_str(&r->body), r->body.len);
 	if (!b.failed)
 		(void)glow_write_atomic(path, b.p, b.len, 0600);
 	glow_buf_free(&b);
@@ -1298,7 +1298,7 @@ glow_gh_paginate(struct glow_gh *gh, const char *path, const char *key,
 	while (!url.failed) {
 		if ((e = glow_gh_request(gh, "GET", url.p, NULL, 0, r)) != GLOW_GH_OK)
 			break;
-		if (glow_json_parse(&doc, r->body.p ? r->body.p : "", r->body.len,
+		if (glow_json_parse(&doc, glow_buf_str(&r->body), r->body.len,
 		    &jerr) < 0) {
 			e = GLOW_GH_JSON;
 			break;
@@ -1461,7 +1461,7 @@ glow_gh_token_load(const char *file, struct glow_buf *token, const char **source
 			errno = saved;
 			return GLOW_GH_TOKEN_READ;
 		}
-		rc = token_from(raw.p ? raw.p : "", raw.len, token);
+		rc = token_from(glow_buf_str(&raw), raw.len, token);
 		glow_buf_wipe(&raw);
 		return rc;
 	}

@@ -18,7 +18,7 @@ add_page(struct glow_event *ev, const struct glow_json *page, size_t limit,
 		if (glow_json_string(page, glow_json_get(page, v, "filename"),
 		    &name) < 0)
 			continue;
-		if (name.failed || glow_event_add_file(ev, name.p ? name.p : "",
+		if (name.failed || glow_event_add_file(ev, glow_buf_str(&name),
 		    name.len) < 0) {
 			rc = -1;
 			break;
@@ -69,7 +69,7 @@ glow_prfiles_fetch(const struct glow_prfiles *pf, struct glow_event *ev,
 			}
 			break;
 		}
-		if (glow_json_parse(&page, r.body.p ? r.body.p : "", r.body.len,
+		if (glow_json_parse(&page, glow_buf_str(&r.body), r.body.len,
 		    &je) < 0) {
 			glow_buf_printf(err, "GET '%s': not JSON: %s", path.p,
 			    je.reason);

@@ -222,7 +222,7 @@ glow_plog_append(const char *path, const struct glow_plog_rec *rec)
 	existed = stat(path, &st) == 0;
 	if (existed && glow_read_file(path, &old, LOG_MAX) < 0)
 		goto out;
-	fmt = glow_plog_detect(old.p ? old.p : "", old.len);
+	fmt = glow_plog_detect(glow_buf_str(&old), old.len);
 	if (fmt < 0) {
 		errno = EINVAL;
 		goto out;

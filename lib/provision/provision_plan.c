@@ -56,7 +56,7 @@ plan_one(const struct glow_roster *r, size_t i, const char *owner,
 		l->name = strndup(sl + 1, n - (size_t)(sl - v) - 1);
 	} else {
 		l->owner = strdup(owner);
-		l->name = strndup(nb.p ? nb.p : "", nb.len);
+		l->name = strndup(glow_buf_str(&nb), nb.len);
 	}
 	glow_buf_free(&nb);
 	if (!l->owner || !l->name ||
@@ -241,7 +241,7 @@ glow_prov_report_add(struct glow_prov_report *rep,
 	w->repo = dup_or_null(l->full, &bad);
 	w->result = dup_or_null(o->result, &bad);
 	w->invitation = dup_or_null(o->invitation, &bad);
-	w->detail = err ? dup_or_null(o->detail.p ? o->detail.p : "", &bad) :
+	w->detail = err ? dup_or_null(glow_buf_str(&o->detail), &bad) :
 	    NULL;
 	w->requests = o->requests;
 	if (bad) {

@@ -265,7 +265,7 @@ add_page(struct glow_prov_run *run, const struct glow_buf *body)
 	int arr, v, own, rc = 0;
 	char *name;
 
-	if (glow_json_parse(&doc, body->p ? body->p : "", body->len, &jerr) < 0)
+	if (glow_json_parse(&doc, glow_buf_str(body), body->len, &jerr) < 0)
 		return -1;
 	arr = 0;
 	if (glow_json_type(&doc, 0) == GLOW_JSON_OBJECT)
@@ -322,7 +322,7 @@ glow_prov_learn_listing(struct glow_prov_run *run, size_t nwanted)
 			free(run->names[--run->nnames]);
 		pages = 0;
 		free(next);
-		if (!(next = strdup(path.p ? path.p : "")))
+		if (!(next = strdup(glow_buf_str(&path))))
 			nomem(run);
 		while (next) {
 			e = glow_prov_call(run, "GET", next, NULL, &r);
@@ -416,7 +416,7 @@ glow_prov_template_sha(struct glow_prov_run *run)
 	    run->tmpl_name);
 	glow_gh_resp_init(&r);
 	if (glow_prov_call(run, "GET", path.p, NULL, &r) == GLOW_GH_OK &&
-	    glow_json_parse(&doc, r.body.p ? r.body.p : "", r.body.len, &jerr) == 0) {
+	    glow_json_parse(&doc, glow_buf_str(&r.body), r.body.len, &jerr) == 0) {
 		if ((s = glow_json_strdup(&doc, glow_json_get(&doc, 0, "sha")))) {
 			if (strlen(s) < sizeof run->sha)
 				strcpy(run->sha, s);
@@ -455,7 +455,7 @@ glow_prov_preflight(struct glow_prov_run *run, struct glow_buf *why)
 		    r.status ? (msg.p ? msg.p : "refused") : glow_gh_strerror(e));
 		goto out;
 	}
-	if (glow_json_parse(&doc, r.body.p ? r.body.p : "", r.body.len, &jerr) == 0) {
+	if (glow_json_parse(&doc, glow_buf_str(&r.body), r.body.len, &jerr) == 0) {
 		is_template = glow_json_type(&doc, glow_json_get(&doc, 0,
 		    "is_template")) == GLOW_JSON_TRUE;
 		glow_json_free(&doc);
@@ -478,7 +478,7 @@ glow_prov_preflight(struct glow_prov_run *run, struct glow_buf *why)
 		goto out;
 	}
 	doc.tok = NULL;
-	if (e == GLOW_GH_OK && glow_json_parse(&doc, r.body.p ? r.body.p : "",
+	if (e == GLOW_GH_OK && glow_json_parse(&doc, glow_buf_str(&r.body),
 	    r.body.len, &jerr) < 0)
 		doc.tok = NULL;
 	for (k = 0; k < run->nworkflows; k++)
@@ -490,7 +490,7 @@ glow_prov_preflight(struct glow_prov_run *run, struct glow_buf *why)
 		glow_buf_printf(&msg, "cannot use template '%s': %s",
 		    run->tmpl_full, why->p);
 		glow_buf_reset(why);
-		glow_buf_printf(why, "%s", msg.p ? msg.p : "");
+		glow_buf_printf(why, "%s", glow_buf_str(&msg));
 	}
 	if (doc.tok)
 		glow_json_free(&doc);
@@ -531,7 +531,7 @@ template_file(struct glow_prov_run *run, const char *name,
 		    "template", run->tmpl_full, GLOW_PROV_WORKFLOW_DIR, name);
 		goto out;
 	}
-	if (glow_json_parse(&doc, r.body.p ? r.body.p : "", r.body.len, &jerr) < 0 ||
+	if (glow_json_parse(&doc, glow_buf_str(&r.body), r.body.len, &jerr) < 0 ||
 	    glow_json_string(&doc, glow_json_get(&doc, 0, "content"), &b) < 0) {
 		if (doc.tok)
 			glow_json_free(&doc);
@@ -552,7 +552,7 @@ template_file(struct glow_prov_run *run, const char *name,
 	run->tfiles = t;
 	t += run->ntfiles;
 	t->name = strdup(name);
-	t->b64 = strndup(b.p ? b.p : "", j);
+	t->b64 = strndup(glow_buf_str(&b), j);
 	if (!t->name || !t->b64) {
 		free(t->name);
 		free(t->b64);
@@ -636,7 +636,7 @@ same_file(struct glow_prov_run *run, const char *path, const char *b64)
 
 	glow_gh_resp_init(&r);
 	if (glow_prov_call(run, "GET", path, NULL, &r) == GLOW_GH_OK &&
-	    glow_json_parse(&doc, r.body.p ? r.body.p : "", r.body.len, &jerr) == 0) {
+	    glow_json_parse(&doc, glow_buf_str(&r.body), r.body.len, &jerr) == 0) {
 		if (glow_json_string(&doc, glow_json_get(&doc, 0, "content"), &b) >= 0) {
 			for (k = j = 0; k < b.len; k++)
 				if (b.p[k] != '\n' && b.p[k] != '\r')
@@ -729,7 +729,7 @@ provenance(struct glow_prov_run *run, struct glow_prov_learner *l,
 		rc = fail(run, o, e, &r, "cannot read '%s'", l->full);
 		goto out;
 	}
-	if (glow_json_parse(&doc, r.body.p ? r.body.p : "", r.body.len, &jerr) < 0) {
+	if (glow_json_parse(&doc, glow_buf_str(&r.body), r.body.len, &jerr) < 0) {
 		rc = fail(run, o, GLOW_GH_JSON, &r, "cannot read '%s'", l->full);
 		goto out;
 	}
@@ -781,7 +781,7 @@ look(struct glow_prov_run *run, struct glow_prov_learner *l,
 	glow_gh_resp_init(&r);
 	e = glow_prov_call(run, "GET", path.p, NULL, &r);
 	if (e == GLOW_GH_OK) {
-		if (glow_json_parse(doc, r.body.p ? r.body.p : "", r.body.len,
+		if (glow_json_parse(doc, glow_buf_str(&r.body), r.body.len,
 		    &jerr) < 0) {
 			fail(run, o, GLOW_GH_JSON, &r, "cannot verify '%s'", l->full);
 			k = LOOK_FAILED;

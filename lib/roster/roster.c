@@ -335,7 +335,7 @@ strval(const struct glow_json *doc, int t, struct glow_buf *scratch, size_t *n)
 	glow_buf_reset(scratch);
 	glow_json_string(doc, t, scratch);
 	*n = scratch->len;
-	return scratch->p ? scratch->p : "";
+	return glow_buf_str(scratch);
 }
 
 /* A learner's (or cohort's) fields, collected from its object. */
@@ -605,7 +605,7 @@ check_unknown(const struct fields *fs, struct probs *p)
 			continue;       /* once per name */
 		glow_buf_reset(&shown);
 		show_bytes(&shown, nm[i].s, nm[i].n);
-		problem(p, "duplicate field '%s'", shown.p ? shown.p : "");
+		problem(p, "duplicate field '%s'", glow_buf_str(&shown));
 	}
 	free(nm);
 	glow_buf_free(&text);
@@ -1131,7 +1131,7 @@ glow_roster_validate(struct glow_roster *r)
 		glow_buf_reset(&scratch);
 		show_bytes(&scratch, a->key, a->keylen);
 		problem(&p, "repository name '%.*s' is also that of learner %d (%s)",
-		    (int)rn[i].n, rn[i].s, a->pos, scratch.p ? scratch.p : "");
+		    (int)rn[i].n, rn[i].s, a->pos, glow_buf_str(&scratch));
 	}
 	goto out;
 nomem:
@@ -1277,7 +1277,7 @@ write_key_of(struct glow_jw *w, const struct glow_json *doc, int k,
 {
 	glow_buf_reset(scratch);
 	glow_json_string(doc, k, scratch);
-	glow_jw_key(w, scratch->p ? scratch->p : "");
+	glow_jw_key(w, glow_buf_str(scratch));
 }
 
 static void
@@ -1698,7 +1698,7 @@ upsert(struct glow_roster *r, const struct glow_json *doc, int obj, int flags,
 
 	if (what)
 		glow_buf_printf(&pre, "%s: ", what);
-	p.prefix = pre.p ? pre.p : "";
+	p.prefix = glow_buf_str(&pre);
 	p.plen = pre.len;
 	p.out = why ? why : &tmp;
 	ok = check_learner(doc, obj, &wk->in, &wk->s1, &p);
@@ -1994,7 +1994,7 @@ glow_roster_edit(const char *path, int flags, glow_roster_edit_fn *fn,
 	} else {
 		if (stat(path, &sb) == 0)
 			mode = sb.st_mode & 07777;
-		text = in.p ? in.p : "";
+		text = glow_buf_str(&in);
 		len = in.len;
 	}
 	if (glow_roster_load(r, text, len, &st->jerr) < 0) {

@@ -51,7 +51,7 @@ glow_rostercache_load(struct glow_rostercache *c, struct glow_buf *text,
 	c->err = GLOW_ROSTERCACHE_OK;
 	if (glow_read_file(c->roster, text, GLOW_ROSTERCACHE_MAX) < 0)
 		return fail(c, GLOW_ROSTERCACHE_EREAD);
-	if (glow_roster_load(r, text->p ? text->p : "", text->len, &c->jerr) < 0)
+	if (glow_roster_load(r, glow_buf_str(text), text->len, &c->jerr) < 0)
 		return fail(c, GLOW_ROSTERCACHE_EPARSE);
 	if (r->nproblems) {
 		c->nproblems = r->nproblems;
@@ -202,7 +202,7 @@ glow_rostercache_dashboard(struct glow_rostercache *c, const char *base,
 	if (stamp(c, st, sizeof st, &sl) < 0)
 		return -1;
 	glow_buf_printf(&key, "%s%c%s%c%ld", base, 0, filter ? filter : "", 0, page);
-	glow_sha256(key.p ? key.p : "", key.len, h);
+	glow_sha256(glow_buf_str(&key), key.len, h);
 	glow_hex(hex, h, 16);
 	glow_buf_printf(&path, "%s/cache/dashboard-%s", c->state, hex);
 	if (glow_read_file(path.p, &kept, GLOW_ROSTERCACHE_MAX) == 0 &&

@@ -73,7 +73,7 @@ glow_roster_stats(const struct glow_roster *r, struct glow_roster_stats *st)
 
 		glow_buf_reset(&scratch);
 		glow_json_string(r->cohort[i].doc, t, &scratch);
-		s = glow_roster_trim(scratch.p ? scratch.p : "", scratch.len, &sn);
+		s = glow_roster_trim(glow_buf_str(&scratch), scratch.len, &sn);
 		add_entry(&e[n], &st->names, s, sn);
 		e[n].learner = 0;
 	}

@@ -169,7 +169,7 @@ session_mac(const unsigned char key[GLOW_SESSION_KEYLEN], const char *body,
 	glow_buf_adds(&m, "session");
 	glow_buf_addc(&m, '\0');
 	glow_buf_add(&m, body, n);
-	glow_hmac_sha256(key, GLOW_SESSION_KEYLEN, m.p ? m.p : "", m.len, mac);
+	glow_hmac_sha256(key, GLOW_SESSION_KEYLEN, glow_buf_str(&m), m.len, mac);
 	glow_hex(out, mac, sizeof mac);
 	glow_buf_free(&m);
 }
@@ -355,7 +355,7 @@ glow_session_mac(const unsigned char key[GLOW_SESSION_KEYLEN],
 	glow_buf_adds(&m, label);
 	glow_buf_addc(&m, '\0');
 	glow_buf_add(&m, msg, msglen);
-	glow_hmac_sha256(key, GLOW_SESSION_KEYLEN, m.p ? m.p : "", m.len, mac);
+	glow_hmac_sha256(key, GLOW_SESSION_KEYLEN, glow_buf_str(&m), m.len, mac);
 	glow_buf_free(&m);
 	if (n > GLOW_SHA256_LEN)
 		n = GLOW_SHA256_LEN;
