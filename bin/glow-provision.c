@@ -586,6 +586,7 @@ main(int argc, char **argv)
 	}
 	glow_prov_run_init(&P.run, &P.gh);
 	P.run.depth = 16;
+	P.run.stop = &stop_requested;
 	while ((c = getopt(argc, argv, "ac:f:hij:k:l:no:s:T:t:Vvw:")) != -1) {
 		switch (c) {
 		case 'a':

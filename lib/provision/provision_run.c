@@ -1180,6 +1180,8 @@ glow_prov_batch(struct glow_prov_run *run, struct glow_prov_learner *ls,
 		}
 		/* a new learner, once its writes may go (until then, the
 		 * waiting learners' looks go first) */
+		if (run->stop && *run->stop)
+			stopping = 1;
 		if (!stopping && next < n && nw < depth &&
 		    (nw == 0 || glow_gh_pace_due(run->gh) <= now)) {
 			memset(&s, 0, sizeof s);

@@ -50,6 +50,7 @@
 #ifndef GLOW_PROVISION_RUN_H
 #define GLOW_PROVISION_RUN_H
 
+#include <signal.h>
 #include <stddef.h>
 
 #include "core/buf.h"
@@ -126,6 +127,8 @@ struct glow_prov_run {
 	                                   check; adapted as the run goes */
 	size_t depth;                   /* learners waiting for content at
 	                                   once (glow_prov_batch) */
+	volatile sig_atomic_t *stop;    /* when set (a signal): no new
+	                                   learner is started */
 	const char *web;                /* web address, for the comment */
 	/* A new token into gh->token (and renew_at: 0 when never due): 0, or
 	 * -1.  path is the refused request's, NULL for a refused listing or
