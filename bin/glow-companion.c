@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "core/buf.h"
+#include "core/counters.h"
 #include "core/crypto.h"
 #include "core/diag.h"
 #include "core/fsio.h"
@@ -29,7 +30,7 @@
 #include "web/companion.h"
 #include "web/html.h"
 #include "web/metrics.h"
-#include "web/ratelimit.h"
+#include "web/throttle.h"
 #include "web/session.h"
 
 #define BODY_MAX 16384          /* a registration is a few hundred bytes */
@@ -117,10 +118,22 @@ unavailable(const char *text)
 }
 
 static void
-count(unsigned ev)
+count(enum glow_companion_event ev)
 {
-	if (rq.state_ok && glow_counter_add(cf.state, ev) < 0)
+	struct glow_buf path = GLOW_BUF_INIT, series = GLOW_BUF_INIT;
+	const char *name;
+
+	if (!rq.state_ok)
+		return;
+	glow_buf_printf(&path, "%s/counters.txt", cf.state);
+	glow_buf_printf(&series, "glow_companion_events_total{event=\"%s\"}",
+	    glow_companion_event_names[ev]);
+	name = glow_buf_str(&series);
+	if (path.failed || series.failed ||
+	    glow_counters_add(glow_buf_str(&path), &name, 1) < 0)
 		glow_warn("cannot count in '%s':", cf.state);
+	glow_buf_free(&path);
+	glow_buf_free(&series);
 }
 
 /* The state directory and key: 0, or -1 with a 503 page ready. */
@@ -258,7 +271,7 @@ rate_ok(const char *scope)
 	unsigned retry = 0;
 	int rc;
 
-	rc = glow_ratelimit_hit(cf.state, rq.key, scope, rq.client, cf.rl_max,
+	rc = glow_throttle_hit(cf.state, rq.key, scope, rq.client, cf.rl_max,
 	    cf.rl_window, rq.now, &retry);
 	if (rc < 0)
 		glow_warn("cannot use the rate limits in '%s':", cf.state);
@@ -733,10 +746,10 @@ do_roster_json(void)
 static void
 do_metrics(void)
 {
-	unsigned long long v[GLOW_COUNTERS];
-	struct glow_buf text = GLOW_BUF_INIT;
+	struct glow_buf text = GLOW_BUF_INIT, path = GLOW_BUF_INIT;
+	struct glow_buf events = GLOW_BUF_INIT;
 	struct glow_roster r;
-	int ok;
+	int ok, counted;
 
 	if (need_state() < 0)
 		return;
@@ -748,11 +761,16 @@ do_metrics(void)
 	rs.status = 200;
 	rs.type = "text/plain; version=0.0.4; charset=utf-8";
 	ok = load_roster(&text, &r) == 0;
+	glow_buf_printf(&path, "%s/counters.txt", cf.state);
+	counted = !path.failed &&
+	    glow_counters_read(glow_buf_str(&path), &events) == 0;
 	glow_metrics_page(&rs.body, ok ? &r : NULL,
-	    glow_counter_read(cf.state, v) == 0 ? v : NULL);
+	    counted ? glow_buf_str(&events) : NULL, events.len);
 	if (ok)
 		glow_roster_free(&r);
 	glow_buf_free(&text);
+	glow_buf_free(&path);
+	glow_buf_free(&events);
 }
 
 /* Configuration and dispatch. */

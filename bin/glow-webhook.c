@@ -23,6 +23,7 @@
 #include <unistd.h>
 
 #include "core/buf.h"
+#include "core/counters.h"
 #include "core/crypto.h"
 #include "core/diag.h"
 #include "core/fsio.h"
@@ -157,7 +158,7 @@ count_as(const char *name, int received)
 {
 	const char *names[2] = { name, "glow_webhook_received_total" };
 
-	if (counters[0] && glow_webhook_count(counters, names, 1 + received) < 0 &&
+	if (counters[0] && glow_counters_add(counters, names, 1 + received) < 0 &&
 	    verbose)
 		glow_warn("cannot count '%s':", counters);
 }
@@ -199,10 +200,9 @@ metrics_text(struct glow_buf *out)
 {
 	struct glow_buf in = GLOW_BUF_INIT;
 
-	if (counters[0] && glow_read_file(counters, &in, 1 << 20) < 0 &&
-	    errno != ENOENT)
+	if (counters[0] && glow_counters_read(counters, &in) < 0)
 		glow_warn("cannot read '%s':", counters);
-	glow_webhook_metrics(in.p, in.len, out);
+	glow_webhook_metrics(glow_buf_str(&in), in.len, out);
 	glow_buf_free(&in);
 }
 

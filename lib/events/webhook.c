@@ -12,6 +12,7 @@
 #include <strings.h>
 #include <unistd.h>
 
+#include "core/counters.h"
 #include "core/crypto.h"
 #include "core/fsio.h"
 #include "core/secret.h"
@@ -784,29 +785,7 @@ glow_webhook_spool(const char *spool, const char *delivery,
 	return glow_fsync_dir(dir);
 }
 
-/* Counters ------------------------------------------------------------- */
-
-unsigned long long
-glow_webhook_counter(const char *text, size_t len, const char *name)
-{
-	size_t i = 0, nlen = strlen(name), e;
-	unsigned long long v = 0;
-
-	while (i < len) {
-		const char *nl = memchr(text + i, '\n', len - i);
-
-		e = nl ? (size_t)(nl - text) : len;
-		if (e - i > nlen + 1 && memcmp(text + i, name, nlen) == 0 &&
-		    text[i + nlen] == ' ') {
-			for (size_t k = i + nlen + 1; k < e &&
-			    text[k] >= '0' && text[k] <= '9'; k++)
-				v = v * 10 + (unsigned)(text[k] - '0');
-			return v;
-		}
-		i = e + 1;
-	}
-	return 0;
-}
+/* Metrics -------------------------------------------------------------- */
 
 /* Rejection and failure reasons, as the metrics' label values. */
 static const char *const reasons[] = { "malformed", "method", "headers",
@@ -814,117 +793,26 @@ static const char *const reasons[] = { "malformed", "method", "headers",
     "json" };
 static const char *const failures[] = { "configuration", "spool" };
 
-static void
-metric(struct glow_buf *out, const char *text, size_t len, const char *name,
-    const char *type, const char *help, const char *const *labels, int n)
-{
-	char series[128];
-	int i;
-
-	glow_buf_printf(out, "# HELP %s %s\n# TYPE %s %s\n", name, help, name,
-	    type);
-	if (n == 0)
-		glow_buf_printf(out, "%s %llu\n", name,
-		    glow_webhook_counter(text, len, name));
-	for (i = 0; i < n; i++) {
-		snprintf(series, sizeof series, "%s{reason=\"%s\"}", name,
-		    labels[i]);
-		glow_buf_printf(out, "%s %llu\n", series,
-		    glow_webhook_counter(text, len, series));
-	}
-}
-
 void
 glow_webhook_metrics(const char *text, size_t len, struct glow_buf *out)
 {
-	metric(out, text, len, "glow_webhook_received_total", "counter",
-	    "Requests to the webhook (all but /metrics).", NULL, 0);
-	metric(out, text, len, "glow_webhook_accepted_total", "counter",
-	    "Deliveries verified and spooled.", NULL, 0);
-	metric(out, text, len, "glow_webhook_duplicate_total", "counter",
-	    "Redeliveries dropped (delivery ID or body seen before).", NULL, 0);
-	metric(out, text, len, "glow_webhook_rejected_total", "counter",
-	    "Deliveries refused with a 4xx status, by reason.", reasons,
+	glow_metric_family(out, text, len, "glow_webhook_received_total", "counter",
+	    "Requests to the webhook (all but /metrics).", NULL, NULL, 0);
+	glow_metric_family(out, text, len, "glow_webhook_accepted_total", "counter",
+	    "Deliveries verified and spooled.", NULL, NULL, 0);
+	glow_metric_family(out, text, len, "glow_webhook_duplicate_total", "counter",
+	    "Redeliveries dropped (delivery ID or body seen before).", NULL, NULL, 0);
+	glow_metric_family(out, text, len, "glow_webhook_rejected_total", "counter",
+	    "Deliveries refused with a 4xx status, by reason.", "reason", reasons,
 	    (int)(sizeof reasons / sizeof *reasons));
-	metric(out, text, len, "glow_webhook_failed_total", "counter",
-	    "Deliveries answered 5xx, by reason.", failures,
+	glow_metric_family(out, text, len, "glow_webhook_failed_total", "counter",
+	    "Deliveries answered 5xx, by reason.", "reason", failures,
 	    (int)(sizeof failures / sizeof *failures));
-	metric(out, text, len, "glow_webhook_installations_errors_total",
+	glow_metric_family(out, text, len, "glow_webhook_installations_errors_total",
 	    "counter", "Installation events that could not update "
-	    "installations.json.", NULL, 0);
+	    "installations.json.", NULL, NULL, 0);
 }
 
-int
-glow_webhook_count(const char *path, const char *const *names, int n)
-{
-	struct glow_buf in = GLOW_BUF_INIT, out = GLOW_BUF_INIT;
-	unsigned done = 0;
-	ssize_t r;
-	size_t i, e, nlen;
-	int fd, k, rc = -1, saved;
-
-	if (n > 16) {
-		errno = EINVAL;
-		return -1;
-	}
-	if ((fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600)) < 0)
-		return -1;
-	while (flock(fd, LOCK_EX) < 0)
-		if (errno != EINTR)
-			goto fail;
-	for (;;) {
-		if (glow_buf_reserve(&in, 4096) < 0)
-			goto fail;
-		r = pread(fd, in.p + in.len, in.cap - in.len - 1,
-		    (off_t)in.len);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r < 0)
-			goto fail;
-		if (r == 0 || in.len > (1 << 20))
-			break;
-		in.len += (size_t)r;
-	}
-	for (i = 0; i < in.len; i = e + 1) {
-		const char *nl = memchr(in.p + i, '\n', in.len - i);
-		const char *sp;
-
-		e = nl ? (size_t)(nl - in.p) : in.len;
-		if (!(sp = memchr(in.p + i, ' ', e - i)))
-			continue;       /* a torn or foreign line: dropped */
-		nlen = (size_t)(sp - (in.p + i));
-		for (k = 0; k < n; k++)
-			if (strlen(names[k]) == nlen &&
-			    memcmp(names[k], in.p + i, nlen) == 0)
-				break;
-		if (k < n && !(done & (1u << k))) {
-			done |= 1u << k;
-			glow_buf_printf(&out, "%s %llu\n", names[k],
-			    glow_webhook_counter(in.p + i, e - i, names[k]) + 1);
-		} else if (k == n) {
-			glow_buf_add(&out, in.p + i, e - i);
-			glow_buf_addc(&out, '\n');
-		}
-	}
-	for (k = 0; k < n; k++)
-		if (!(done & (1u << k)))
-			glow_buf_printf(&out, "%s 1\n", names[k]);
-	if (out.failed) {
-		errno = ENOMEM;
-		goto fail;
-	}
-	if (pwrite(fd, out.p, out.len, 0) != (ssize_t)out.len ||
-	    ftruncate(fd, (off_t)out.len) < 0)
-		goto fail;
-	rc = 0;
-fail:
-	saved = errno;
-	close(fd);
-	glow_buf_free(&in);
-	glow_buf_free(&out);
-	errno = saved;
-	return rc;
-}
 
 /* Installations of record ---------------------------------------------- */
 

@@ -239,17 +239,8 @@ int glow_webhook_spool(const char *spool, const char *delivery,
     size_t namesz);
 
 /*
- * The counters file: add 1 to each of the n named counters at once, under
- * an flock of the file itself.  Names are [a-z_"={}]; lines the file holds
- * for other names are kept.
- */
-int glow_webhook_count(const char *path, const char *const *names, int n);
-/* Read the value of one counter from the file's text (0 when absent). */
-unsigned long long glow_webhook_counter(const char *text, size_t len,
-    const char *name);
-/*
  * The metrics in Prometheus's text format (version 0.0.4) from the
- * counters file's text, appended to out: received, accepted, duplicate,
+ * counters file's text (counters.h), appended to out: received, accepted, duplicate,
  * rejected by reason, failed by reason ("configuration", "spool"),
  * installations errors.
  */

@@ -2,26 +2,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/counters.h"
 #include "web/metrics.h"
 
 const char *const glow_companion_event_names[GLOW_EV_COUNT] = { "registered",
 	"already_registered", "invalid_registration", "sign_in",
 	"sign_in_failed", "rate_limited", "csrf_refused" };
-
-void
-glow_metrics_label(struct glow_buf *o, const char *s, size_t n)
-{
-	size_t i;
-
-	for (i = 0; i < n; i++) {
-		if (s[i] == '\\' || s[i] == '"')
-			glow_buf_addc(o, '\\');
-		if (s[i] == '\n')
-			glow_buf_adds(o, "\\n");
-		else
-			glow_buf_addc(o, s[i]);
-	}
-}
 
 struct group {
 	char *v[3];     /* cohort, status, provision state */
@@ -82,9 +68,8 @@ learners(struct glow_buf *o, const struct glow_roster *r)
 
 void
 glow_metrics_page(struct glow_buf *o, const struct glow_roster *r,
-    const unsigned long long *events)
+    const char *events, size_t len)
 {
-	size_t i;
 
 	glow_buf_printf(o, "# HELP glow_companion_roster_ok Whether the roster "
 	    "reads and validates.\n# TYPE glow_companion_roster_ok gauge\n"
@@ -95,12 +80,8 @@ glow_metrics_page(struct glow_buf *o, const struct glow_roster *r,
 		    "# TYPE glow_companion_learners gauge\n");
 		learners(o, r);
 	}
-	if (events) {
-		glow_buf_adds(o, "# HELP glow_companion_events_total Events since "
-		    "the state directory was made.\n"
-		    "# TYPE glow_companion_events_total counter\n");
-		for (i = 0; i < GLOW_EV_COUNT; i++)
-			glow_buf_printf(o, "glow_companion_events_total{event=\"%s\"} %llu\n",
-			    glow_companion_event_names[i], events[i]);
-	}
+	if (events)
+		glow_metric_family(o, events, len, "glow_companion_events_total",
+		    "counter", "Events since the state directory was made.",
+		    "event", glow_companion_event_names, GLOW_EV_COUNT);
 }

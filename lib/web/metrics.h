@@ -6,8 +6,8 @@
  * Three families: glow_companion_roster_ok (1 if the roster reads and
  * validates), glow_companion_learners (a gauge per cohort, status and
  * provisioning state, sorted by those three) and
- * glow_companion_events_total (the event counters of ratelimit.h, indexed
- * by enum glow_companion_event).
+ * glow_companion_events_total (STATE/counters.txt, a counters file of
+ * counters.h, one series per enum glow_companion_event).
  */
 #ifndef GLOW_METRICS_H
 #define GLOW_METRICS_H
@@ -17,7 +17,7 @@
 #include "core/buf.h"
 #include "roster/roster.h"
 
-/* The events counted (the index of each counter, see glow_counter_add). */
+/* The events counted. */
 enum glow_companion_event {
 	GLOW_EV_REGISTERED,
 	GLOW_EV_ALREADY,
@@ -31,15 +31,12 @@ enum glow_companion_event {
 /* The event label of each: "registered", "already_registered", ... */
 extern const char *const glow_companion_event_names[GLOW_EV_COUNT];
 
-/* Append s[0..n) to o escaped for a label value ('\\', '"', newline). */
-void glow_metrics_label(struct glow_buf *o, const char *s, size_t n);
-
 /*
  * Append the page to o: r the loaded, valid roster or NULL (the roster
- * cannot be used: roster_ok 0, no learners), events the counters or NULL
- * (not readable: the family is left out).  Out of memory sets o->failed.
+ * cannot be used: roster_ok 0, no learners), events[0..len) the counters
+ * file's text or NULL (not readable: the family is left out).  Out of memory sets o->failed.
  */
 void glow_metrics_page(struct glow_buf *o, const struct glow_roster *r,
-    const unsigned long long *events);
+    const char *events, size_t len);
 
 #endif

@@ -11,7 +11,7 @@
  *                          configured; link(2) makes the first writer win
  *     DIR/sessions/ID      one empty file per facilitator session; removing
  *                          it (sign-out) revokes the session
- *     DIR/ratelimit/       see ratelimit.h
+ *     DIR/ratelimit/       see throttle.h
  *     DIR/cache/           pages kept while the roster file is unchanged
  *
  * A session is a cookie value "ID.K.EXPIRES.MAC": ID 32 hex digits of

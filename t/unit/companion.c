@@ -14,6 +14,7 @@
 #include "core/http.h"
 #include "web/cgi.h"
 #include "web/companion.h"
+#include "core/counters.h"
 #include "web/metrics.h"
 #include "tap.h"
 
@@ -121,14 +122,17 @@ test_metrics(void)
 {
 	struct glow_buf o = GLOW_BUF_INIT;
 	struct glow_roster r;
-	unsigned long long ev[GLOW_EV_COUNT] = { 3, 0, 0, 0, 0, 0, 7 };
+	static const char ev[] =
+	    "glow_companion_events_total{event=\"registered\"} 3\n"
+	    "foreign 9\n"
+	    "glow_companion_events_total{event=\"csrf_refused\"} 7\n";
 
 	glow_metrics_label(&o, "a\\b\"c\nd", 7);
 	is_str(o.p, "a\\\\b\\\"c\\nd", "label values escaped");
 	glow_buf_reset(&o);
 	ok(glow_roster_load(&r, roster, sizeof roster - 1, NULL) == 0 &&
 	    r.nproblems == 0, "the roster loads");
-	glow_metrics_page(&o, &r, ev);
+	glow_metrics_page(&o, &r, ev, sizeof ev - 1);
 	ok(strstr(o.p, "glow_companion_roster_ok 1\n") != NULL, "roster_ok 1");
 	ok(strstr(o.p, "glow_companion_learners{cohort=\"c2\",status=\"awaiting-ack\","
 	    "provision_state=\"failed\"} 2\n") != NULL, "learners grouped and counted");
@@ -137,9 +141,11 @@ test_metrics(void)
 	ok(strstr(o.p, "glow_companion_events_total{event=\"registered\"} 3\n") &&
 	    strstr(o.p, "glow_companion_events_total{event=\"csrf_refused\"} 7\n"),
 	    "events by name");
+	ok(strstr(o.p, "glow_companion_events_total{event=\"sign_in\"} 0\n") != NULL,
+	    "an event never counted is 0");
 	glow_roster_free(&r);
 	glow_buf_reset(&o);
-	glow_metrics_page(&o, NULL, NULL);
+	glow_metrics_page(&o, NULL, NULL, 0);
 	is_str(o.p, "# HELP glow_companion_roster_ok Whether the roster reads and "
 	    "validates.\n# TYPE glow_companion_roster_ok gauge\n"
 	    "glow_companion_roster_ok 0\n", "no roster, no counters: roster_ok 0 only");

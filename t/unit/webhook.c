@@ -9,6 +9,7 @@
 #include "core/crypto.h"
 #include "core/fsio.h"
 #include "core/json.h"
+#include "core/counters.h"
 #include "events/webhook.h"
 #include "tap.h"
 
@@ -230,12 +231,12 @@ test_spool_counters(void)
 	is_int(glow_webhook_spool(spool, "../x", &ts, "{}", 2, name,
 	    sizeof name), -1, "a bad delivery ID is refused");
 	snprintf(counters, sizeof counters, "%s/counters", dir);
-	glow_webhook_count(counters, names, 2);
-	glow_webhook_count(counters, names, 1);
+	glow_counters_add(counters, names, 2);
+	glow_counters_add(counters, names, 1);
 	glow_read_file(counters, &b, 4096);
-	is_int((long long)glow_webhook_counter(b.p, b.len, "x_total"), 2, "x 2");
-	is_int((long long)glow_webhook_counter(b.p, b.len, names[1]), 1, "y 1");
-	is_int((long long)glow_webhook_counter(b.p, b.len, "x"), 0, "prefix 0");
+	is_int((long long)glow_counters_get(b.p, b.len, "x_total"), 2, "x 2");
+	is_int((long long)glow_counters_get(b.p, b.len, names[1]), 1, "y 1");
+	is_int((long long)glow_counters_get(b.p, b.len, "x"), 0, "prefix 0");
 	glow_buf_free(&b);
 }
 

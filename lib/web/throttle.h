@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: ISC */
 /*
- * ratelimit.h: per-client request windows shared by every process.
+ * throttle.h: glow-companion(1)'s per-client request windows (its own
+ * rate limits on forms and sign-in, not GitHub's), shared by every process.
  *
  * A CGI program forgets everything between requests, so the windows live
  * in the state directory (see session.h), in DIR/ratelimit/: 16 files of
@@ -16,8 +17,8 @@
  * is given up to the newcomer: the state stays bounded, and a flood from
  * many addresses can at worst forget some other client's count.
  */
-#ifndef GLOW_RATELIMIT_H
-#define GLOW_RATELIMIT_H
+#ifndef GLOW_THROTTLE_H
+#define GLOW_THROTTLE_H
 
 /*
  * Count one request of client in scope at time now.  Returns 1 if it is
@@ -25,17 +26,8 @@
  * window ends), -1 with errno if the state could not be used.  max 0
  * means no limit.
  */
-int glow_ratelimit_hit(const char *dir, const unsigned char key[32],
+int glow_throttle_hit(const char *dir, const unsigned char key[32],
     const char *scope, const char *client, unsigned max, unsigned window,
     long long now, unsigned *retry_after);
-
-/*
- * Event counters shared by every process (for /metrics): DIR/counters,
- * GLOW_COUNTERS 64-bit counters under flock(2).  add: 0 or -1; read: fills
- * v (zeros for a missing file), 0 or -1.
- */
-#define GLOW_COUNTERS 16
-int glow_counter_add(const char *dir, unsigned which);
-int glow_counter_read(const char *dir, unsigned long long v[GLOW_COUNTERS]);
 
 #endif

@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: ISC */
+/* throttle.c: the companion's request windows in shared files; see throttle.h. */
 #include <sys/file.h>
 
 #include <errno.h>
@@ -11,7 +12,7 @@
 
 #include "core/buf.h"
 #include "core/crypto.h"
-#include "web/ratelimit.h"
+#include "web/throttle.h"
 
 #define FILES 16
 #define SLOTS 256
@@ -57,7 +58,7 @@ put32(unsigned char *p, unsigned v)
 }
 
 int
-glow_ratelimit_hit(const char *dir, const unsigned char key[32],
+glow_throttle_hit(const char *dir, const unsigned char key[32],
     const char *scope, const char *client, unsigned max, unsigned window,
     long long now, unsigned *retry_after)
 {
@@ -144,65 +145,4 @@ fail:
 	close(fd);
 	errno = saved;
 	return -1;
-}
-
-int
-glow_counter_add(const char *dir, unsigned which)
-{
-	unsigned char b[8 * GLOW_COUNTERS];
-	char path[PATH_MAX];
-	int fd, rc, saved;
-
-	if (which >= GLOW_COUNTERS) {
-		errno = EINVAL;
-		return -1;
-	}
-	if (snprintf(path, sizeof path, "%s/counters", dir) >= (int)sizeof path) {
-		errno = ENAMETOOLONG;
-		return -1;
-	}
-	if ((fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600)) < 0)
-		return -1;
-	while ((rc = flock(fd, LOCK_EX)) < 0 && errno == EINTR)
-		;
-	memset(b, 0, sizeof b);
-	if (rc == 0 && pread(fd, b, sizeof b, 0) >= 0) {
-		put64(b + 8 * which, get64(b + 8 * which) + 1);
-		rc = pwrite(fd, b + 8 * which, 8, 8 * which) == 8 ? 0 : -1;
-	} else {
-		rc = -1;
-	}
-	saved = errno;
-	close(fd);
-	errno = saved;
-	return rc;
-}
-
-int
-glow_counter_read(const char *dir, unsigned long long v[GLOW_COUNTERS])
-{
-	unsigned char b[8 * GLOW_COUNTERS];
-	char path[PATH_MAX];
-	int fd, i, saved;
-	ssize_t got = 0;
-
-	memset(b, 0, sizeof b);
-	if (snprintf(path, sizeof path, "%s/counters", dir) >= (int)sizeof path) {
-		errno = ENAMETOOLONG;
-		return -1;
-	}
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) >= 0) {
-		flock(fd, LOCK_SH);
-		got = pread(fd, b, sizeof b, 0);
-		saved = errno;
-		close(fd);
-		errno = saved;
-		if (got < 0)
-			return -1;
-	} else if (errno != ENOENT) {
-		return -1;
-	}
-	for (i = 0; i < GLOW_COUNTERS; i++)
-		v[i] = (unsigned long long)get64(b + 8 * i);
-	return 0;
 }
