@@ -559,6 +559,15 @@ glow_json_get(const struct glow_json *doc, int obj, const char *key)
 }
 
 int
+glow_json_get_as(const struct glow_json *doc, int obj, const char *key,
+    enum glow_json_type t)
+{
+	int v = glow_json_get(doc, obj, key);
+
+	return glow_json_type(doc, v) == t ? v : -1;
+}
+
+int
 glow_json_at(const struct glow_json *doc, int arr, int n)
 {
 	int v;
@@ -1020,4 +1029,13 @@ glow_jw_value(struct glow_jw *w, const struct glow_json *doc, int i)
 		jw_close(w, doc->tok[cur].type == JSMN_ARRAY ? ']' : '}');
 		cur = enclosing(doc, cur, i);
 	}
+}
+
+void
+glow_jw_value_or_null(struct glow_jw *w, const struct glow_json *doc, int i)
+{
+	if (i >= 0)
+		glow_jw_value(w, doc, i);
+	else
+		glow_jw_null(w);
 }

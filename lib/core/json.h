@@ -88,6 +88,9 @@ int glow_json_next(const struct glow_json *doc, int i);
 int glow_json_size(const struct glow_json *doc, int i);
 /* The value of key in object obj (the last one, if repeated); -1 if none. */
 int glow_json_get(const struct glow_json *doc, int obj, const char *key);
+/* The same, only if that value is of type t; else -1. */
+int glow_json_get_as(const struct glow_json *doc, int obj, const char *key,
+    enum glow_json_type t);
 /* Element n of array arr; -1 if none. */
 int glow_json_at(const struct glow_json *doc, int arr, int n);
 
@@ -134,6 +137,9 @@ void glow_jw_bool(struct glow_jw *w, int v);
 void glow_jw_null(struct glow_jw *w);
 /* Write value i of a parsed document (any type, whole subtree). */
 void glow_jw_value(struct glow_jw *w, const struct glow_json *doc, int i);
+/* The same, or null when i < 0 (no such value). */
+void glow_jw_value_or_null(struct glow_jw *w, const struct glow_json *doc,
+    int i);
 /* Append s as a quoted, escaped JSON string (no writer state). */
 void glow_json_quote(struct glow_buf *out, const char *s, size_t n);
 
