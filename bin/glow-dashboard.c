@@ -438,21 +438,6 @@ find_dashboard(struct ctx *c, const char *owner, const char *name,
 	glow_buf_free(&msg);
 }
 
-static void
-step_summary(struct ctx *c)
-{
-	const char *a = getenv("GITHUB_ACTIONS"), *f = getenv("GITHUB_STEP_SUMMARY");
-	struct glow_buf b = GLOW_BUF_INIT;
-
-	if (!a || strcmp(a, "true") || !f || !*f)
-		return;
-	glow_buf_add(&b, c->md.p, c->md.len);
-	glow_buf_addc(&b, '\n');
-	if (b.failed || glow_append_durable(f, b.p, b.len, 0644) < 0)
-		glow_warn("cannot write the step summary '%s':", f);
-	glow_buf_free(&b);
-}
-
 static int
 publish(struct ctx *c, const struct glow_dash_stats *st)
 {
@@ -530,7 +515,7 @@ publish(struct ctx *c, const struct glow_dash_stats *st)
 	    c->dry ? " (dry run: nothing written)" : "", st->bytes, st->rows,
 	    st->learners, st->attention);
 	if (!c->dry)
-		step_summary(c);
+		glow_step_summary(&c->md);
 
 	glow_jw_init(&w, &out, 0);
 	glow_jw_object(&w);
@@ -581,158 +566,164 @@ publish(struct ctx *c, const struct glow_dash_stats *st)
 
 /* ----------------------------------------------------------------- main */
 
-int
-main(int argc, char **argv)
+/*
+ * The options and operand of every subcommand into c (opts: the letters
+ * the subcommand takes; a letter means the same in each), then the roster
+ * and the log loaded.
+ */
+static void
+start(struct ctx *c, int argc, char **argv, const char *opts)
 {
-	struct ctx c;
-	struct glow_dash_stats st;
-	const char *cmd, *opts;
 	char *end;
-	long failed = 0;
-	int ch, rc = GLOW_EXIT_OK;
+	int ch;
 
-	glow_setprogname(argv[0]);
-	glow_help(argc, argv, usage_text);
-	glow_check_now();
-	while ((ch = getopt(argc, argv, "+hV")) != -1) {
-		switch (ch) {
-		case 'h':
-			usage(0);
-			break;
-		case 'V':
-			glow_version();
-			return 0;
-		default:
-			usage(GLOW_EXIT_ERR);
-		}
-	}
-	argc -= optind;
-	argv += optind;
-	if (argc < 1)
-		usage(GLOW_EXIT_ERR);
-	cmd = argv[0];
-	if (!strcmp(cmd, "render"))
-		opts = "d:f:hi:l:m:pP";
-	else if (!strcmp(cmd, "invitations"))
-		opts = "ad:f:hl:nRt:";
-	else if (!strcmp(cmd, "publish"))
-		opts = "ad:f:hi:l:m:npPRr:t:T:";
-	else
-		usage(GLOW_EXIT_ERR);
-
-	memset(&c, 0, sizeof c);
-	c.days = 3;
-	c.title = DEFAULT_TITLE;
-	c.repo = getenv("ADMIN_ROSTER_REPO");
-	optind = 1;
-	while ((ch = getopt(argc, argv, opts)) != -1) {
+	memset(c, 0, sizeof *c);
+	c->days = 3;
+	c->title = DEFAULT_TITLE;
+	c->repo = getenv("ADMIN_ROSTER_REPO");
+	while ((ch = glow_getopt(argc, argv, opts, usage_text)) != -1) {
 		switch (ch) {
 		case 'a':
-			c.all = 1;
+			c->all = 1;
 			break;
 		case 'd':
 			errno = 0;
-			c.days = strtol(optarg, &end, 10);
-			if (errno || end == optarg || *end || c.days < 0 ||
-			    c.days > 3650)
+			c->days = strtol(optarg, &end, 10);
+			if (errno || end == optarg || *end || c->days < 0 ||
+			    c->days > 3650)
 				glow_die(GLOW_EXIT_ERR, "bad days '%s': want 0 to "
 				    "3650", optarg);
 			break;
 		case 'f':
-			c.file = optarg;
+			c->file = optarg;
 			break;
 		case 'i':
-			c.snapfile = optarg;
+			c->snapfile = optarg;
 			break;
 		case 'l':
-			c.log = optarg;
+			c->log = optarg;
 			break;
 		case 'm':
 			errno = 0;
-			c.max_bytes = strtoul(optarg, &end, 10);
-			if (errno || end == optarg || *end || c.max_bytes < 1024 ||
-			    c.max_bytes > GLOW_DASH_MAX_BODY)
+			c->max_bytes = strtoul(optarg, &end, 10);
+			if (errno || end == optarg || *end || c->max_bytes < 1024 ||
+			    c->max_bytes > GLOW_DASH_MAX_BODY)
 				glow_die(GLOW_EXIT_ERR, "bad size '%s': want 1024 "
 				    "to %d", optarg, GLOW_DASH_MAX_BODY);
 			break;
 		case 'n':
-			c.dry = 1;
+			c->dry = 1;
 			break;
 		case 'p':
-			c.private_view = 0;
+			c->private_view = 0;
 			break;
 		case 'P':
-			c.private_view = 1;
+			c->private_view = 1;
 			break;
 		case 'R':
-			c.renew = 1;
+			c->renew = 1;
 			break;
 		case 'r':
-			c.repo = optarg;
+			c->repo = optarg;
 			break;
 		case 't':
-			c.tokenfile = optarg;
+			c->tokenfile = optarg;
 			break;
 		case 'T':
-			c.title = optarg;
+			c->title = optarg;
 			break;
-		case 'h':
-			usage(0);
-			break;
-		default:
-			usage(GLOW_EXIT_ERR);
 		}
 	}
 	argc -= optind;
 	argv += optind;
-	if (argc > 1 || (c.file && argc))
+	if (argc > 1 || (c->file && argc))
 		usage(GLOW_EXIT_ERR);
-	if (!c.file)
-		c.file = argc ? argv[0] : "-";
-	if (c.tokenfile && !strcmp(c.tokenfile, "-") && !strcmp(c.file, "-"))
+	if (!c->file)
+		c->file = argc ? argv[0] : "-";
+	if (c->tokenfile && !strcmp(c->tokenfile, "-") && !strcmp(c->file, "-"))
 		glow_die(GLOW_EXIT_ERR, "cannot read both the token and the roster "
 		    "from standard input: give the roster with -f");
-	if (!strcmp(cmd, "publish") && (!c.repo || !*c.repo))
+	if (!*c->title)
+		glow_die(GLOW_EXIT_ERR, "bad title '': want some text");
+	now_iso(c);
+	load(c);
+}
+
+static void
+finish(struct ctx *c)
+{
+	if (c->gh_ready)
+		glow_gh_free(&c->gh);
+	glow_buf_wipe(&c->token);
+	glow_dash_free(&c->d);
+	glow_roster_free(&c->r);
+	glow_buf_free(&c->text);
+	glow_buf_free(&c->logtext);
+	glow_buf_free(&c->snaptext);
+	glow_buf_free(&c->snapshot);
+	glow_buf_free(&c->md);
+	glow_buf_free(&c->scratch);
+}
+
+static int
+cmd_render(int argc, char **argv)
+{
+	struct ctx c;
+	struct glow_dash_stats st;
+
+	start(&c, argc, argv, "d:f:i:l:m:pP");
+	render(&c, &st);
+	glow_out(&c.md);
+	finish(&c);
+	return GLOW_EXIT_OK;
+}
+
+static int
+cmd_invitations(int argc, char **argv)
+{
+	struct ctx c;
+	long failed;
+
+	start(&c, argc, argv, "ad:f:l:nRt:");
+	failed = invitations(&c);
+	glow_out(&c.snapshot);
+	finish(&c);
+	return failed ? GLOW_EXIT_NO : GLOW_EXIT_OK;
+}
+
+static int
+cmd_publish(int argc, char **argv)
+{
+	struct ctx c;
+	struct glow_dash_stats st;
+	struct glow_json_error jerr;
+	long failed = 0;
+
+	start(&c, argc, argv, "ad:f:i:l:m:npPRr:t:T:");
+	if (!c.repo || !*c.repo)
 		glow_die(GLOW_EXIT_ERR, "cannot publish: no repository (-r or "
 		    "ADMIN_ROSTER_REPO)");
-	if (!*c.title)
-		glow_die(GLOW_EXIT_ERR, "bad title '': want some text");
-	now_iso(&c);
-	load(&c);
-
-	if (!strcmp(cmd, "invitations")) {
+	if (!c.snapfile) {
 		failed = invitations(&c);
-		if (glow_write_all(STDOUT_FILENO, c.snapshot.p, c.snapshot.len) < 0)
-			glow_die(GLOW_EXIT_ERR, "cannot write 'stdout':");
-		rc = failed ? GLOW_EXIT_NO : GLOW_EXIT_OK;
-	} else if (!strcmp(cmd, "render")) {
-		render(&c, &st);
-		if (glow_write_all(STDOUT_FILENO, c.md.p, c.md.len) < 0)
-			glow_die(GLOW_EXIT_ERR, "cannot write 'stdout':");
-	} else {
-		struct glow_json_error jerr;
-
-		if (!c.snapfile) {
-			failed = invitations(&c);
-			if (glow_dash_read_snapshot(&c.d, c.snapshot.p,
-			    c.snapshot.len, &jerr) < 0)
-				glow_die(GLOW_EXIT_ERR, "cannot read the "
-				    "invitations: %s", jerr.reason);
-		}
-		render(&c, &st);
-		publish(&c, &st);
-		rc = failed ? GLOW_EXIT_NO : GLOW_EXIT_OK;
+		if (glow_dash_read_snapshot(&c.d, c.snapshot.p, c.snapshot.len,
+		    &jerr) < 0)
+			glow_die(GLOW_EXIT_ERR, "cannot read the invitations: %s",
+			    jerr.reason);
 	}
-	if (c.gh_ready)
-		glow_gh_free(&c.gh);
-	glow_buf_wipe(&c.token);
-	glow_dash_free(&c.d);
-	glow_roster_free(&c.r);
-	glow_buf_free(&c.text);
-	glow_buf_free(&c.logtext);
-	glow_buf_free(&c.snaptext);
-	glow_buf_free(&c.snapshot);
-	glow_buf_free(&c.md);
-	glow_buf_free(&c.scratch);
-	return rc;
+	render(&c, &st);
+	publish(&c, &st);
+	finish(&c);
+	return failed ? GLOW_EXIT_NO : GLOW_EXIT_OK;
+}
+
+static const struct glow_cmd cmds[] = {
+	{ "render", cmd_render }, { "invitations", cmd_invitations },
+	{ "publish", cmd_publish },
+};
+
+int
+main(int argc, char **argv)
+{
+	return glow_cmd_main(argc, argv, usage_text, cmds,
+	    sizeof cmds / sizeof *cmds);
 }

@@ -146,13 +146,10 @@ cmd_derive(int argc, char **argv)
 	struct derive_ctx d = { GLOW_BUF_INIT, 0 };
 	int c;
 
-	while ((c = getopt(argc, argv, "h")) != -1)
-		usage(c == 'h' ? 0 : GLOW_EXIT_ERR);
+	while ((c = glow_getopt(argc, argv, "", usage_text)) != -1)
+		;
 	each_line(argc - optind, argv + optind, derive_line, &d);
-	if (d.out.failed)
-		glow_die(GLOW_EXIT_ERR, "cannot derive 'input': out of memory");
-	if (glow_write_all(STDOUT_FILENO, d.out.p, d.out.len) < 0)
-		glow_die(GLOW_EXIT_ERR, "cannot write 'stdout':");
+	glow_out(&d.out);
 	glow_buf_free(&d.out);
 	return d.failed ? GLOW_EXIT_NO : GLOW_EXIT_OK;
 }
@@ -195,7 +192,6 @@ static void
 report(const struct glow_progress_apply *a, int dry)
 {
 	struct glow_buf md = GLOW_BUF_INIT;
-	const char *summary = getenv("GITHUB_STEP_SUMMARY");
 	size_t k;
 
 	for (k = 0; k < a->nrows; k++) {
@@ -216,12 +212,8 @@ report(const struct glow_progress_apply *a, int dry)
 	    a->count[GLOW_PROGRESS_MOVED], a->count[GLOW_PROGRESS_SAME],
 	    a->count[GLOW_PROGRESS_HELD], a->count[GLOW_PROGRESS_UNKNOWN]);
 
-	if (!getenv("GITHUB_ACTIONS") || strcmp(getenv("GITHUB_ACTIONS"), "true") ||
-	    !summary || !*summary)
-		return;
 	glow_progress_apply_summary(a, dry, &md);
-	if (md.failed || glow_append_durable(summary, md.p, md.len, 0644) < 0)
-		glow_warn("cannot write '%s':", summary);
+	glow_step_summary(&md);
 	glow_buf_free(&md);
 }
 
@@ -236,7 +228,7 @@ cmd_apply(int argc, char **argv)
 	int c, dry = 0;
 
 	memset(&a, 0, sizeof a);
-	while ((c = getopt(argc, argv, "f:hn")) != -1) {
+	while ((c = glow_getopt(argc, argv, "f:n", usage_text)) != -1) {
 		switch (c) {
 		case 'f':
 			file = optarg;
@@ -244,11 +236,6 @@ cmd_apply(int argc, char **argv)
 		case 'n':
 			dry = 1;
 			break;
-		case 'h':
-			usage(0);
-			break;
-		default:
-			usage(GLOW_EXIT_ERR);
 		}
 	}
 	argc -= optind;
@@ -299,10 +286,8 @@ cmd_apply(int argc, char **argv)
 		if (!file) {
 			if (glow_roster_write(&r, &out, GLOW_ROSTER_CANONICAL,
 			    NULL, NULL) < 0)
-				glow_die(GLOW_EXIT_ERR, "cannot write 'stdout': out "
-				    "of memory");
-			if (glow_write_all(STDOUT_FILENO, out.p, out.len) < 0)
-				glow_die(GLOW_EXIT_ERR, "cannot write 'stdout':");
+				out.failed = 1;
+			glow_out(&out);
 		}
 	}
 	report(&a.a, dry);
@@ -469,7 +454,7 @@ cmd_fetch(int argc, char **argv)
 	char repo[256];
 
 	memset(&f, 0, sizeof f);
-	while ((c = getopt(argc, argv, "c:f:hPt:")) != -1) {
+	while ((c = glow_getopt(argc, argv, "c:f:Pt:", usage_text)) != -1) {
 		switch (c) {
 		case 'c':
 			cache = optarg;
@@ -483,11 +468,6 @@ cmd_fetch(int argc, char **argv)
 		case 't':
 			tokenfile = optarg;
 			break;
-		case 'h':
-			usage(0);
-			break;
-		default:
-			usage(GLOW_EXIT_ERR);
 		}
 	}
 	argc -= optind;
@@ -530,8 +510,7 @@ cmd_fetch(int argc, char **argv)
 			    (int)r.learner[i].keylen, r.learner[i].key);
 			continue;
 		}
-		if (glow_write_all(STDOUT_FILENO, f.line.p, f.line.len) < 0)
-			glow_die(GLOW_EXIT_ERR, "cannot write 'stdout':");
+		glow_out(&f.line);
 		fprintf(stderr, "[%zu/%zu] %.*s: %ld requests, %ld not modified\n",
 		    done, total, (int)r.learner[i].keylen, r.learner[i].key,
 		    f.gh.stats.requests - before,
@@ -553,37 +532,13 @@ cmd_fetch(int argc, char **argv)
 	return failed ? GLOW_EXIT_NO : GLOW_EXIT_OK;
 }
 
+static const struct glow_cmd cmds[] = {
+	{ "derive", cmd_derive }, { "fetch", cmd_fetch }, { "apply", cmd_apply },
+};
+
 int
 main(int argc, char **argv)
 {
-	int c;
-
-	glow_setprogname(argv[0]);
-	glow_help(argc, argv, usage_text);
-	glow_check_now();
-	while ((c = getopt(argc, argv, "+hV")) != -1) {
-		switch (c) {
-		case 'h':
-			usage(0);
-			break;
-		case 'V':
-			glow_version();
-			return 0;
-		default:
-			usage(GLOW_EXIT_ERR);
-		}
-	}
-	argc -= optind;
-	argv += optind;
-	if (argc < 1)
-		usage(GLOW_EXIT_ERR);
-	optind = 1;
-	if (strcmp(argv[0], "derive") == 0)
-		return cmd_derive(argc, argv);
-	if (strcmp(argv[0], "fetch") == 0)
-		return cmd_fetch(argc, argv);
-	if (strcmp(argv[0], "apply") == 0)
-		return cmd_apply(argc, argv);
-	glow_warn("unknown command '%s'", argv[0]);
-	usage(GLOW_EXIT_ERR);
+	return glow_cmd_main(argc, argv, usage_text, cmds,
+	    sizeof cmds / sizeof *cmds);
 }

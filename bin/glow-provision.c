@@ -424,14 +424,10 @@ roster_update(struct glow_roster *mem, struct glow_prov_learner *l,
 static void
 step_summary(void)
 {
-	const char *f = getenv("GITHUB_STEP_SUMMARY"), *a = getenv("GITHUB_ACTIONS");
 	struct glow_buf md = GLOW_BUF_INIT;
 
-	if (!a || strcmp(a, "true") || !f || !*f)
-		return;
 	glow_prov_summary_md(&P.rep, &md);
-	if (md.failed || glow_append_durable(f, md.p, md.len, 0644) < 0)
-		glow_warn("cannot write '%s':", f);
+	glow_step_summary(&md);
 	glow_buf_free(&md);
 }
 
@@ -462,10 +458,7 @@ summary(double t0)
 static void
 write_out(struct glow_buf *b)
 {
-	if (b->failed)
-		nomem();
-	if (glow_write_all(STDOUT_FILENO, b->p, b->len) < 0)
-		glow_die(GLOW_EXIT_ERR, "cannot write 'stdout':");
+	glow_out(b);
 	glow_buf_reset(b);
 }
 
@@ -557,37 +550,33 @@ finished(void *arg, struct glow_prov_learner *l, struct glow_prov_outcome *o)
 	return stop_requested ? -1 : rc;
 }
 
-int
-main(int argc, char **argv)
-{
-	struct glow_roster r;
-	struct glow_buf text = GLOW_BUF_INIT, out = GLOW_BUF_INIT, why = GLOW_BUF_INIT;
-	struct glow_prov_learner *ls = NULL;
-	struct sigaction sa;
-	enum glow_gh_err e;
-	const char *v, *tmpl = NULL, *owner = NULL, *wf = NULL;
-	size_t nl = 0;
-	int c, k, auth_only = 0, status = GLOW_EXIT_OK;
-	double t0 = glow_gh_clock();
+/* What only main's callers need of the command line; the rest is in P. */
+struct options {
+	const char *tmpl, *owner, *wf;
+	int auth_only;
+};
 
-	glow_setprogname(argv[0]);
-	glow_help(argc, argv, usage_text);
-	glow_check_now();
+static void
+parse_options(int argc, char **argv, struct options *o)
+{
+	char *end;
+	long d;
+	int c, k;
+
+	memset(o, 0, sizeof *o);
 	for (k = 1; k < argc; k++) {
 		if (strcmp(argv[k], "--") == 0)
 			break;
 		if (strcmp(argv[k], "--check-auth") == 0) {
-			auth_only = 1;
+			o->auth_only = 1;
 			memmove(argv + k, argv + k + 1,
 			    (size_t)(argc - k) * sizeof *argv);
 			argc--;
 			k--;
 		}
 	}
-	glow_prov_run_init(&P.run, &P.gh);
-	P.run.depth = 16;
-	P.run.stop = &stop_requested;
-	while ((c = getopt(argc, argv, "ac:f:hij:k:l:no:s:T:t:Vvw:")) != -1) {
+	while ((c = glow_getopt(argc, argv, "ac:f:ij:k:l:no:s:T:t:Vvw:",
+	    usage_text)) != -1) {
 		switch (c) {
 		case 'a':
 			P.all = 1;
@@ -601,25 +590,19 @@ main(int argc, char **argv)
 		case 'i':
 			P.run.comment = 1;
 			break;
-		case 'j': {
-			char *end;
-			long d = strtol(optarg, &end, 10);
-
+		case 'j':
+			d = strtol(optarg, &end, 10);
 			if (*end || end == optarg || d < 1 || d > 100)
 				glow_die(GLOW_EXIT_ERR, "bad depth '%s': not a whole "
 				    "number from 1 to 100", optarg);
 			P.run.depth = (size_t)d;
 			break;
-		}
-		case 'k': {
-			char *end;
-
+		case 'k':
 			P.run.timeout = strtod(optarg, &end);
 			if (*end || end == optarg || P.run.timeout <= 0)
 				glow_die(GLOW_EXIT_ERR, "bad timeout '%s': not a "
 				    "positive number of seconds", optarg);
 			break;
-		}
 		case 'l':
 			P.log_file = optarg;
 			break;
@@ -627,39 +610,42 @@ main(int argc, char **argv)
 			P.dry = 1;
 			break;
 		case 'o':
-			owner = optarg;
+			o->owner = optarg;
 			break;
 		case 's':
 			P.summary_file = optarg;
 			break;
 		case 'T':
-			tmpl = optarg;
+			o->tmpl = optarg;
 			break;
 		case 't':
 			P.token_file = optarg;
 			break;
 		case 'V':
 			glow_version();
-			return 0;
+			exit(GLOW_EXIT_OK);
 		case 'v':
 			P.verbose = 1;
 			break;
 		case 'w':
-			wf = optarg;
+			o->wf = optarg;
 			break;
-		case 'h':
-			usage(0);
-			break;
-		default:
-			usage(GLOW_EXIT_ERR);
 		}
 	}
 	if (optind != argc)
 		usage(GLOW_EXIT_ERR);
 	if (P.token_cmd && P.token_file)
 		glow_die(GLOW_EXIT_ERR, "cannot use both -c and -t");
-	configure(tmpl, owner, wf, auth_only);
+}
 
+/* The configuration (configure) and the GitHub client, ready. */
+static void
+setup(const struct options *o)
+{
+	enum glow_gh_err e;
+	const char *v;
+
+	configure(o->tmpl, o->owner, o->wf, o->auth_only);
 	if ((e = glow_gh_init(&P.gh)) != GLOW_GH_OK ||
 	    (e = glow_gh_env(&P.gh)) != GLOW_GH_OK)
 		glow_die(GLOW_EXIT_ERR, "cannot set up 'github': %s",
@@ -675,10 +661,20 @@ main(int argc, char **argv)
 	P.run.web = P.web.p;
 	if ((v = getenv("GLOW_CONTENT_WAIT")) && *v)
 		P.run.guess = atof(v) > 0 ? atof(v) : 0.1;
-	if (auth_only)
-		return check_auth();
-	set_cache();
+}
 
+/* The pass: plan, provision, record, report.  Returns the exit status. */
+static int
+provision(double t0)
+{
+	struct glow_roster r;
+	struct glow_buf text = GLOW_BUF_INIT, out = GLOW_BUF_INIT, why = GLOW_BUF_INIT;
+	struct glow_prov_learner *ls = NULL;
+	struct sigaction sa;
+	size_t nl = 0;
+	int status = GLOW_EXIT_OK;
+
+	set_cache();
 	load_inputs(&r, &text);
 	/* the plan: learners in key order */
 	glow_roster_sort(&r);
@@ -755,4 +751,21 @@ done:
 	glow_buf_free(&text);
 	glow_gh_free(&P.gh);
 	return status;
+}
+
+int
+main(int argc, char **argv)
+{
+	struct options o;
+	double t0 = glow_gh_clock();
+
+	glow_setprogname(argv[0]);
+	glow_help(argc, argv, usage_text);
+	glow_check_now();
+	glow_prov_run_init(&P.run, &P.gh);
+	P.run.depth = 16;
+	P.run.stop = &stop_requested;
+	parse_options(argc, argv, &o);
+	setup(&o);
+	return o.auth_only ? check_auth() : provision(t0);
 }

@@ -54,15 +54,6 @@ usage(int status)
 	glow_usage(usage_text, status);
 }
 
-static void
-out_write(const struct glow_buf *b)
-{
-	if (b->failed)
-		glow_die(GLOW_EXIT_ERR, "cannot write 'stdout': out of memory");
-	if (glow_write_all(STDOUT_FILENO, b->p, b->len) < 0)
-		glow_die(GLOW_EXIT_ERR, "cannot write 'stdout':");
-}
-
 /* The roster (a view of it) to stdout, streamed. */
 static void
 out_fd(struct glow_roster *r, int view, const unsigned char *keep)
@@ -80,6 +71,15 @@ read_all(const char *path, struct glow_buf *b)
 		glow_buf_adds(b, "");
 	if (b->failed)
 		glow_die(GLOW_EXIT_ERR, "cannot read '%s': out of memory", path);
+}
+
+/* The roster a reading command takes: -f FILE, an operand, or stdin. */
+static const char *
+roster_operand(const char *file, int argc, char **argv)
+{
+	if (argc > 1 || (argc == 1 && file))
+		usage(GLOW_EXIT_ERR);
+	return file ? file : argc ? argv[0] : "-";
 }
 
 /* Every problem of the roster, one line each. */
@@ -193,12 +193,17 @@ add_fn(struct glow_roster *r, void *arg)
 }
 
 static int
-cmd_add(const char *file, int argc, char **argv)
+cmd_add(int argc, char **argv)
 {
 	struct glow_buf text = GLOW_BUF_INIT;
 	struct glow_json_error e;
+	const char *file = NULL;
 	struct add a;
 
+	while (glow_getopt(argc, argv, "f:", usage_text) != -1)
+		file = optarg;
+	argc -= optind;
+	argv += optind;
 	if (argc > 1)
 		usage(GLOW_EXIT_ERR);
 	a.name = argc ? argv[0] : "-";
@@ -250,19 +255,28 @@ intake_fn(struct glow_roster *r, void *arg)
 }
 
 static int
-cmd_intake(const char *file, const char *cohort, const char *report, int argc,
-    char **argv)
+cmd_intake(int argc, char **argv)
 {
 	struct glow_buf text = GLOW_BUF_INIT;
 	struct glow_json_error e;
+	const char *file = NULL, *report = NULL;
 	struct intake in;
-	int rc;
+	int ch, rc;
 
+	memset(&in, 0, sizeof in);
+	while ((ch = glow_getopt(argc, argv, "c:f:R:", usage_text)) != -1) {
+		if (ch == 'c')
+			in.cohort = optarg;
+		else if (ch == 'f')
+			file = optarg;
+		else
+			report = optarg;
+	}
+	argc -= optind;
+	argv += optind;
 	if (argc > 1)
 		usage(GLOW_EXIT_ERR);
-	memset(&in, 0, sizeof in);
 	in.name = argc ? argv[0] : "-";
-	in.cohort = cohort;
 	if (!file && strcmp(in.name, "-") == 0)
 		glow_die(GLOW_EXIT_ERR, "intake: the roster is on stdin: give the issues as a file");
 	read_all(in.name, &text);
@@ -278,7 +292,7 @@ cmd_intake(const char *file, const char *cohort, const char *report, int argc,
 		    0644) < 0)
 			glow_die(GLOW_EXIT_ERR, "cannot write '%s':", report);
 	} else if (file) {
-		out_write(&in.run.report);
+		glow_out(&in.run.report);
 	}
 	rc = in.run.nbad ? GLOW_EXIT_NO : GLOW_EXIT_OK;
 	glow_intake_run_free(&in.run);
@@ -308,21 +322,52 @@ norm_key(struct glow_buf *out, const char *k)
 }
 
 static int
-cmd_select(const char *path, const struct glow_roster_filter *f, int whole)
+cmd_select(int argc, char **argv)
 {
+	struct glow_roster_filter f = GLOW_ROSTER_FILTER_INIT;
 	struct glow_roster r;
 	struct glow_buf text = GLOW_BUF_INIT, scratch = GLOW_BUF_INIT;
+	const char *file = NULL;
 	unsigned char *keep;
 	size_t i;
+	int ch, whole = 0;
 
-	load(path, &text, &r);
+	while ((ch = glow_getopt(argc, argv, "c:f:k:rs:S:", usage_text)) != -1) {
+		switch (ch) {
+		case 'c':
+			if (glow_roster_filter_cohort(&f, optarg) < 0)
+				glow_die(GLOW_EXIT_ERR, "out of memory");
+			break;
+		case 'f':
+			file = optarg;
+			break;
+		case 'k':
+			if (glow_roster_filter_key(&f, optarg) < 0 && errno == EINVAL)
+				glow_die(GLOW_EXIT_ERR, "bad key '%s': not handle@@cohort",
+				    optarg);
+			else if (f.keys.failed)
+				glow_die(GLOW_EXIT_ERR, "out of memory");
+			break;
+		case 'r':
+			whole = 1;
+			break;
+		case 's':
+			enum_mask(&f.states, optarg, glow_roster_states, "provision state");
+			break;
+		case 'S':
+			enum_mask(&f.statuses, optarg, glow_roster_statuses, "status");
+			break;
+		}
+	}
+	load(roster_operand(file, argc - optind, argv + optind), &text, &r);
 	glow_roster_sort(&r);
 	if (!(keep = malloc(r.nlearner + 1)))
 		glow_die(GLOW_EXIT_ERR, "cannot select: out of memory");
 	for (i = 0; i < r.nlearner; i++)
-		keep[i] = (unsigned char)glow_roster_filter_match(&r, i, f, &scratch);
+		keep[i] = (unsigned char)glow_roster_filter_match(&r, i, &f, &scratch);
 	out_fd(&r, whole ? GLOW_ROSTER_CANONICAL : GLOW_ROSTER_LEARNERS, keep);
 	free(keep);
+	glow_roster_filter_free(&f);
 	glow_buf_free(&scratch);
 	glow_buf_free(&text);
 	glow_roster_free(&r);
@@ -409,10 +454,23 @@ split_assignments(struct set *s, int argc, char **argv)
 }
 
 static int
-cmd_set(const char *file, struct set *s, int argc, char **argv)
+cmd_set(int argc, char **argv)
 {
-	int k;
+	const char *file = NULL;
+	struct set set, *s = &set;
+	int ch, k;
 
+	memset(s, 0, sizeof *s);
+	while ((ch = glow_getopt(argc, argv, "f:k:u", usage_text)) != -1) {
+		if (ch == 'f')
+			file = optarg;
+		else if (ch == 'k')
+			s->key = optarg;
+		else
+			s->unknown_ok = 1;
+	}
+	argc -= optind;
+	argv += optind;
 	if (!s->key || argc < 1)
 		usage(GLOW_EXIT_ERR);
 	for (k = 0; k < argc; k++)
@@ -428,50 +486,87 @@ cmd_set(const char *file, struct set *s, int argc, char **argv)
 	return GLOW_EXIT_OK;
 }
 
-/* redact, validate, fmt */
+/* validate, fmt, redact */
 
-static int
-cmd_view(const char *path, int view)
+/* The -f FILE of a command that has no other option. */
+static const char *
+file_option(int argc, char **argv)
 {
-	struct glow_roster r;
-	struct glow_buf text = GLOW_BUF_INIT;
+	const char *file = NULL;
 
-	load(path, &text, &r);
-	out_fd(&r, view, NULL);
-	glow_buf_free(&text);
-	glow_roster_free(&r);
-	return GLOW_EXIT_OK;
+	while (glow_getopt(argc, argv, "f:", usage_text) != -1)
+		file = optarg;
+	return file;
 }
 
+/* The roster in a view to stdout (the canonical one: fmt). */
 static int
-cmd_validate(const char *path)
+view(const char *path, int view)
 {
 	struct glow_roster r;
 	struct glow_buf text = GLOW_BUF_INIT;
 
 	load(path, &text, &r);  /* exits 1 with every problem */
+	if (view >= 0)
+		out_fd(&r, view, NULL);
 	glow_buf_free(&text);
 	glow_roster_free(&r);
 	return GLOW_EXIT_OK;
 }
 
+static int
+cmd_validate(int argc, char **argv)
+{
+	const char *file = file_option(argc, argv);
+
+	return view(roster_operand(file, argc - optind, argv + optind), -1);
+}
+
+static int
+cmd_fmt(int argc, char **argv)
+{
+	const char *file = file_option(argc, argv);
+	const char *path = roster_operand(file, argc - optind, argv + optind);
+
+	if (file)
+		return edit(file, 0, NULL, NULL);
+	return view(path, GLOW_ROSTER_CANONICAL);
+}
+
+static int
+cmd_redact(int argc, char **argv)
+{
+	const char *file = file_option(argc, argv);
+
+	return view(roster_operand(file, argc - optind, argv + optind),
+	    GLOW_ROSTER_PUBLIC);
+}
+
 /* stats */
 
 static int
-cmd_stats(const char *path, int table)
+cmd_stats(int argc, char **argv)
 {
 	struct glow_roster r;
 	struct glow_roster_stats st;
 	struct glow_buf text = GLOW_BUF_INIT, out = GLOW_BUF_INIT;
+	const char *file = NULL;
+	int ch, table = 0;
 
-	load(path, &text, &r);
+	while ((ch = glow_getopt(argc, argv, "f:t", usage_text)) != -1) {
+		if (ch == 'f')
+			file = optarg;
+		else
+			table = 1;
+	}
+	load(roster_operand(file, argc - optind, argv + optind), &text, &r);
 	if (glow_roster_stats(&r, &st) < 0)
 		glow_die(GLOW_EXIT_ERR, "cannot count: out of memory");
 	if (table)
 		glow_roster_stats_table(&st, &out);
 	else
 		glow_roster_stats_json(&st, &out);
-	out_write(&out);
+	glow_out(&out);
 	glow_roster_stats_free(&st);
 	glow_buf_free(&out);
 	glow_buf_free(&text);
@@ -479,131 +574,17 @@ cmd_stats(const char *path, int table)
 	return GLOW_EXIT_OK;
 }
 
+static const struct glow_cmd cmds[] = {
+	{ "validate", cmd_validate }, { "fmt", cmd_fmt }, { "add", cmd_add },
+	{ "intake", cmd_intake }, { "select", cmd_select }, { "set", cmd_set },
+	{ "redact", cmd_redact }, { "stats", cmd_stats },
+};
+
 int
 main(int argc, char **argv)
 {
-	static const struct {
-		const char *name, *opts;
-	} cmds[] = {
-		{ "validate", "f:" }, { "fmt", "f:" }, { "add", "f:" },
-		{ "intake", "f:c:R:" }, { "select", "f:rs:S:c:k:" },
-		{ "set", "f:k:u" }, { "redact", "f:" }, { "stats", "f:t" },
-	};
-	const char *cmd, *file = NULL, *cohort = NULL, *report = NULL, *input;
-	struct glow_roster_filter f = GLOW_ROSTER_FILTER_INIT;
-	struct set s;
-	char opts[32];
-	size_t c;
-	int ch, whole = 0, table = 0;
-
-	glow_setprogname(argv[0]);
-	glow_help(argc, argv, usage_text);
-	glow_check_now();
-	if (argc > 1 && strcmp(argv[1], "-h") == 0)
-		usage(GLOW_EXIT_OK);
-	if (argc > 1 && strcmp(argv[1], "-V") == 0) {
-		glow_version();
-		return GLOW_EXIT_OK;
-	}
-	if (argc < 2)
-		usage(GLOW_EXIT_ERR);
-	cmd = argv[1];
-	for (c = 0; c < sizeof cmds / sizeof cmds[0]; c++)
-		if (strcmp(cmd, cmds[c].name) == 0)
-			break;
-	if (c == sizeof cmds / sizeof cmds[0]) {
-		glow_warn("unknown command '%s'", cmd);
-		usage(GLOW_EXIT_ERR);
-	}
-	if (!(now = getenv("GLOW_NOW")) || !*now)
-		now = NULL;     /* checked in main (glow_check_now) */
-	memset(&s, 0, sizeof s);
-	snprintf(opts, sizeof opts, ":%shV", cmds[c].opts);
-	argc--;
-	argv++;
-	while ((ch = getopt(argc, argv, opts)) != -1) {
-		switch (ch) {
-		case 'f':
-			file = optarg;
-			break;
-		case 'c':
-			if (strcmp(cmd, "intake") == 0) {
-				cohort = optarg;
-				break;
-			}
-			if (glow_roster_filter_cohort(&f, optarg) < 0)
-				glow_die(GLOW_EXIT_ERR, "out of memory");
-			break;
-		case 'R':
-			report = optarg;
-			break;
-		case 'r':
-			whole = 1;
-			break;
-		case 's':
-			enum_mask(&f.states, optarg, glow_roster_states, "provision state");
-			break;
-		case 'S':
-			enum_mask(&f.statuses, optarg, glow_roster_statuses, "status");
-			break;
-		case 'k':
-			if (strcmp(cmd, "set") == 0) {
-				s.key = optarg;
-				break;
-			}
-			if (glow_roster_filter_key(&f, optarg) < 0 && errno == EINVAL)
-				glow_die(GLOW_EXIT_ERR, "bad key '%s': not handle@@cohort",
-				    optarg);
-			else if (f.keys.failed)
-				glow_die(GLOW_EXIT_ERR, "out of memory");
-			break;
-		case 'u':
-			s.unknown_ok = 1;
-			break;
-		case 't':
-			table = 1;
-			break;
-		case 'h':
-			usage(GLOW_EXIT_OK);
-			break;
-		case 'V':
-			glow_version();
-			return GLOW_EXIT_OK;
-		case ':':
-			glow_warn("option '-%c' needs a value", optopt);
-			usage(GLOW_EXIT_ERR);
-			break;
-		default:
-			glow_warn("unknown option '-%c' for %s", optopt, cmd);
-			usage(GLOW_EXIT_ERR);
-		}
-	}
-	argc -= optind;
-	argv += optind;
-
-	if (strcmp(cmd, "add") == 0)
-		return cmd_add(file, argc, argv);
-	if (strcmp(cmd, "intake") == 0)
-		return cmd_intake(file, cohort, report, argc, argv);
-	if (strcmp(cmd, "set") == 0)
-		return cmd_set(file, &s, argc, argv);
-	/* the rest read one roster: -f FILE, an operand, or stdin */
-	if (argc > 1 || (argc == 1 && file))
-		usage(GLOW_EXIT_ERR);
-	input = file ? file : argc ? argv[0] : "-";
-	if (strcmp(cmd, "fmt") == 0) {
-		if (file)
-			return edit(file, 0, NULL, NULL);
-		return cmd_view(input, GLOW_ROSTER_CANONICAL);
-	}
-	if (strcmp(cmd, "validate") == 0)
-		return cmd_validate(input);
-	if (strcmp(cmd, "select") == 0) {
-		ch = cmd_select(input, &f, whole);
-		glow_roster_filter_free(&f);
-		return ch;
-	}
-	if (strcmp(cmd, "redact") == 0)
-		return cmd_view(input, GLOW_ROSTER_PUBLIC);
-	return cmd_stats(input, table);
+	if ((now = getenv("GLOW_NOW")) && !*now)
+		now = NULL;     /* checked by glow_cmd_main (glow_check_now) */
+	return glow_cmd_main(argc, argv, usage_text, cmds,
+	    sizeof cmds / sizeof *cmds);
 }

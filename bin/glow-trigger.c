@@ -75,10 +75,7 @@ static void
 out_line(struct glow_buf *b)
 {
 	glow_buf_addc(b, '\n');
-	if (b->failed)
-		glow_die(GLOW_EXIT_ERR, "cannot write 'stdout': out of memory");
-	if (glow_write_all(STDOUT_FILENO, b->p, b->len) < 0)
-		glow_die(GLOW_EXIT_ERR, "cannot write 'stdout':");
+	glow_out(b);
 }
 
 /* ---- the rules file ---- */
@@ -336,8 +333,7 @@ record(const struct envelope *e, const struct run *r, int attempt, int status,
 		glow_die(GLOW_EXIT_ERR, "cannot record a run: out of memory");
 	if (spool && glow_spool_append(&sp, b.p, b.len) < 0)
 		spool_die();
-	if (glow_write_all(STDOUT_FILENO, b.p, b.len) < 0)
-		glow_die(GLOW_EXIT_ERR, "cannot write 'stdout':");
+	glow_out(&b);
 	glow_buf_free(&b);
 	return glow_spool_run_ok(&rec);
 }

@@ -104,6 +104,82 @@ glow_help(int argc, char **argv, const char *text)
 			glow_usage(text, 0);
 }
 
+int
+glow_getopt(int argc, char **argv, const char *opts, const char *usage)
+{
+	char spec[64];
+	int ch, stop = *opts == '+';
+
+	/* "+" (stop at the first operand) must come before ':' */
+	if (snprintf(spec, sizeof spec, "%s:%sh", stop ? "+" : "",
+	    opts + stop) >= (int)sizeof spec)
+		abort();        /* a programming error: opts is a literal */
+	switch ((ch = getopt(argc, argv, spec))) {
+	case 'h':
+		glow_usage(usage, GLOW_EXIT_OK);
+	case ':':
+		glow_warn("option '-%c' needs a value", optopt);
+		glow_usage(usage, GLOW_EXIT_ERR);
+	case '?':
+		glow_warn("unknown option '-%c'", optopt);
+		glow_usage(usage, GLOW_EXIT_ERR);
+	}
+	return ch;
+}
+
+int
+glow_cmd_main(int argc, char **argv, const char *usage,
+    const struct glow_cmd *cmds, size_t ncmds)
+{
+	size_t c;
+
+	glow_setprogname(argv[0]);
+	glow_help(argc, argv, usage);
+	glow_check_now();
+	if (glow_getopt(argc, argv, "+V", usage) == 'V') {
+		glow_version();
+		return GLOW_EXIT_OK;
+	}
+	if (optind >= argc) {
+		glow_warn("no command");
+		glow_usage(usage, GLOW_EXIT_ERR);
+	}
+	for (c = 0; c < ncmds; c++)
+		if (strcmp(argv[optind], cmds[c].name) == 0) {
+			argc -= optind;
+			argv += optind;
+			optind = 1;
+			return cmds[c].run(argc, argv);
+		}
+	glow_warn("unknown command '%s'", argv[optind]);
+	glow_usage(usage, GLOW_EXIT_ERR);
+}
+
+void
+glow_out(const struct glow_buf *b)
+{
+	if (b->failed)
+		glow_die(GLOW_EXIT_ERR, "cannot write 'stdout': out of memory");
+	if (glow_write_all(STDOUT_FILENO, b->p, b->len) < 0)
+		glow_die(GLOW_EXIT_ERR, "cannot write 'stdout':");
+}
+
+void
+glow_step_summary(const struct glow_buf *md)
+{
+	const char *a = getenv("GITHUB_ACTIONS"), *f = getenv("GITHUB_STEP_SUMMARY");
+	struct glow_buf b = GLOW_BUF_INIT;
+
+	if (!a || strcmp(a, "true") != 0 || !f || !*f)
+		return;
+	glow_buf_add(&b, md->p, md->len);
+	glow_buf_addc(&b, '\n');
+	if (md->failed || b.failed ||
+	    glow_append_durable(f, b.p, b.len, 0644) < 0)
+		glow_warn("cannot write the step summary '%s':", f);
+	glow_buf_free(&b);
+}
+
 void
 glow_warn_lines(const char *what, const char *name, const char *text,
     size_t len)

@@ -62,4 +62,37 @@ void glow_usage(const char *text, int status) __attribute__((noreturn));
  * before getopt(3), which would take it for an unknown option. */
 void glow_help(int argc, char **argv, const char *text);
 
+/*
+ * getopt(3) for every program and subcommand: opts as getopt's, without
+ * 'h' or a leading ':'.  -h prints the usage (exit 0); a missing value or
+ * an unknown option is a usage error ("option '-x' needs a value",
+ * "unknown option '-x'", exit 2).  Returns the option, or -1 at the end
+ * (argv + optind: the operands).
+ */
+int glow_getopt(int argc, char **argv, const char *opts, const char *usage);
+
+/*
+ * A program of subcommands, as git's builtins: each is a function given
+ * the arguments from its own name on, with optind reset, and parses its
+ * own options (glow_getopt), so a letter means one thing per subcommand.
+ */
+struct glow_cmd {
+	const char *name;
+	int (*run)(int argc, char **argv);
+};
+/* main() of such a program: --help and -h (usage, 0), -V (version, 0),
+ * then the subcommand argv[1] (none or an unknown one: usage, 2).
+ * Returns the subcommand's exit status. */
+int glow_cmd_main(int argc, char **argv, const char *usage,
+    const struct glow_cmd *cmds, size_t ncmds);
+
+struct glow_buf;
+/* b on standard output, whole: out of memory (b->failed) or a failed
+ * write ends the program ("cannot write 'stdout'", exit 2). */
+void glow_out(const struct glow_buf *b);
+/* In GitHub Actions (GITHUB_ACTIONS=true, GITHUB_STEP_SUMMARY set), append
+ * md and a newline to the job's step summary; a failure is a warning,
+ * never an error.  Elsewhere nothing. */
+void glow_step_summary(const struct glow_buf *md);
+
 #endif
