@@ -359,11 +359,10 @@ main(int argc, char *argv[])
 
 	glow_setprogname(argv[0]);
 	glow_help(argc, argv, usage_text);
-	while ((c = getopt(argc, argv, "bc:hH:inpt:vVX:")) != -1) {
+	while ((c = glow_getopt(argc, argv, "bc:H:inpt:vVX:", usage_text)) != -1) {
 		switch (c) {
 		case 'b': batchmode = 1; break;
 		case 'c': cache = optarg; break;
-		case 'h': usage(GLOW_EXIT_OK); break;
 		case 'H':
 			header_arg(optarg, &accept, headers, &nheaders);
 			break;
@@ -377,7 +376,6 @@ main(int argc, char *argv[])
 			if (!(method = method_arg(optarg)))
 				glow_die(GLOW_EXIT_ERR, "bad method '%s'", optarg);
 			break;
-		default: usage(GLOW_EXIT_ERR);
 		}
 	}
 	argc -= optind;

@@ -952,21 +952,13 @@ int
 main(int argc, char *argv[])
 {
 	struct glow_buf out = GLOW_BUF_INIT;
-	int ch;
 
 	glow_setprogname(argv[0]);
 	glow_help(argc, argv, usage_text);
 	glow_check_now();
-	while ((ch = getopt(argc, argv, "hV")) != -1) {
-		switch (ch) {
-		case 'h':
-			usage(GLOW_EXIT_OK);
-		case 'V':
-			glow_version();
-			return GLOW_EXIT_OK;
-		default:
-			usage(GLOW_EXIT_ERR);
-		}
+	if (glow_getopt(argc, argv, "V", usage_text) == 'V') {
+		glow_version();
+		return GLOW_EXIT_OK;
 	}
 	if (optind != argc)
 		usage(GLOW_EXIT_ERR);

@@ -116,65 +116,72 @@ usage(int status)
 	glow_usage(usage_text, status);
 }
 
-int
-main(int argc, char *argv[])
+struct options {
+	const char *app_id, *id_source, *keyfile;
+	long long lifetime, now;
+};
+
+static void
+parse_options(int argc, char **argv, struct options *o)
 {
-	struct glow_rsa_key key;
-	struct glow_buf jwt = GLOW_BUF_INIT, out = GLOW_BUF_INIT;
-	struct glow_jw w;
-	enum glow_crypto_err ce;
-	const char *app_id = NULL, *id_source = "-a", *keyfile = NULL;
-	long long lifetime = GLOW_JWT_LIFETIME, now = -1;
-	char issued[32], expires[32];
 	int c;
 
-	glow_setprogname(argv[0]);
-	glow_help(argc, argv, usage_text);
-	while ((c = getopt(argc, argv, "a:e:hk:t:V")) != -1) {
+	o->app_id = o->keyfile = NULL;
+	o->id_source = "-a";
+	o->lifetime = GLOW_JWT_LIFETIME;
+	o->now = -1;
+	while ((c = glow_getopt(argc, argv, "a:e:k:t:V", usage_text)) != -1) {
 		switch (c) {
 		case 'a':
-			app_id = optarg;
+			o->app_id = optarg;
 			break;
 		case 'e':
-			if ((lifetime = number(optarg, 1, GLOW_JWT_MAX_LIFETIME)) < 0)
+			if ((o->lifetime = number(optarg, 1, GLOW_JWT_MAX_LIFETIME)) < 0)
 				glow_die(GLOW_EXIT_ERR, "bad lifetime '%s': give 1 to %d "
 				    "seconds (GitHub's limit)", optarg,
 				    GLOW_JWT_MAX_LIFETIME);
 			break;
-		case 'h':
-			usage(GLOW_EXIT_OK);
-			break;
 		case 'k':
-			keyfile = optarg;
+			o->keyfile = optarg;
 			break;
 		case 't':
-			if ((now = number(optarg, GLOW_JWT_BACKDATE, LATEST)) < 0)
+			if ((o->now = number(optarg, GLOW_JWT_BACKDATE, LATEST)) < 0)
 				glow_die(GLOW_EXIT_ERR, "bad time '%s': give seconds "
 				    "since the epoch", optarg);
 			break;
 		case 'V':
 			glow_version();
-			return GLOW_EXIT_OK;
-		default:
-			usage(GLOW_EXIT_ERR);
+			exit(GLOW_EXIT_OK);
 		}
 	}
 	if (optind < argc)
 		usage(GLOW_EXIT_ERR);
-
-	if (!app_id) {
-		app_id = getenv(ID_ENV);
-		id_source = ID_ENV;
-		if (!app_id || !*app_id)
+	if (!o->app_id) {
+		o->app_id = getenv(ID_ENV);
+		o->id_source = ID_ENV;
+		if (!o->app_id || !*o->app_id)
 			glow_die(GLOW_EXIT_ERR, "no App ID: give -a ID or set " ID_ENV);
 	}
 	/* Name the variable, not its value: it may hold anything. */
-	if (!valid_app_id(app_id))
+	if (!valid_app_id(o->app_id))
 		glow_die(GLOW_EXIT_ERR, "bad App ID '%s': give the App ID (digits) "
 		    "or the Client ID (like Iv1.0123abcd)",
-		    id_source[0] == '-' ? app_id : id_source);
+		    o->id_source[0] == '-' ? o->app_id : o->id_source);
+}
 
-	load_key(&key, keyfile);
+/* The App JWT, signed and printed as JSON. */
+static int
+sign(const struct options *o)
+{
+	struct glow_rsa_key key;
+	struct glow_buf jwt = GLOW_BUF_INIT, out = GLOW_BUF_INIT;
+	struct glow_jw w;
+	enum glow_crypto_err ce;
+	const char *app_id = o->app_id;
+	long long lifetime = o->lifetime, now = o->now;
+	char issued[32], expires[32];
+
+	load_key(&key, o->keyfile);
 	if (now < 0)
 		now = (long long)time(NULL);
 	iso8601(issued, sizeof issued, now - GLOW_JWT_BACKDATE);
@@ -211,4 +218,15 @@ main(int argc, char *argv[])
 	}
 	glow_buf_wipe(&out);
 	return GLOW_EXIT_OK;
+}
+
+int
+main(int argc, char *argv[])
+{
+	struct options o;
+
+	glow_setprogname(argv[0]);
+	glow_help(argc, argv, usage_text);
+	parse_options(argc, argv, &o);
+	return sign(&o);
 }

@@ -282,50 +282,50 @@ revoke_token(void)
 	return GLOW_EXIT_OK;
 }
 
-int
-main(int argc, char *argv[])
-{
-	struct glow_buf jwt = GLOW_BUF_INIT, path = GLOW_BUF_INIT, body = GLOW_BUF_INIT;
-	struct glow_buf what = GLOW_BUF_INIT, bad = GLOW_BUF_INIT;
-	struct glow_gh_resp r;
-	struct glow_json doc;
-	struct glow_json_error jerr;
-	enum glow_gh_err e;
-	enum glow_app_err ae;
-	const char *mode = getenv("PROVISIONING_MODE"), *inst = NULL, *owner = NULL;
-	const char *repo = NULL;
-	char *repos = NULL, *perms = NULL, *token, *expires, *selection;
-	long long id;
-	int c, del = 0;
+struct options {
+	const char *mode, *inst, *owner, *repo;
+	char *repos, *perms;
+	int del;
+};
 
-	glow_setprogname(argv[0]);
-	glow_help(argc, argv, usage_text);
-	while ((c = getopt(argc, argv, "dhi:m:o:P:r:R:vV")) != -1) {
+static void
+parse_options(int argc, char **argv, struct options *o)
+{
+	int c;
+
+	memset(o, 0, sizeof *o);
+	o->mode = getenv("PROVISIONING_MODE");
+	while ((c = glow_getopt(argc, argv, "di:m:o:P:r:R:vV", usage_text)) != -1) {
 		switch (c) {
-		case 'd': del = 1; break;
-		case 'h': usage(GLOW_EXIT_OK); break;
-		case 'i': inst = optarg; break;
-		case 'm': mode = optarg; break;
-		case 'o': owner = optarg; break;
-		case 'P': perms = optarg; break;
-		case 'r': repo = optarg; break;
-		case 'R': repos = optarg; break;
+		case 'd': o->del = 1; break;
+		case 'i': o->inst = optarg; break;
+		case 'm': o->mode = optarg; break;
+		case 'o': o->owner = optarg; break;
+		case 'P': o->perms = optarg; break;
+		case 'r': o->repo = optarg; break;
+		case 'R': o->repos = optarg; break;
 		case 'v': verbose = 1; break;
-		case 'V': glow_version(); return GLOW_EXIT_OK;
-		default: usage(GLOW_EXIT_ERR);
+		case 'V': glow_version(); exit(GLOW_EXIT_OK);
 		}
 	}
-	if (optind != argc || (!!inst + !!owner + !!repo) > 1)
+	if (optind != argc || (!!o->inst + !!o->owner + !!o->repo) > 1)
 		usage(GLOW_EXIT_ERR);
 	/* The seeds spell the App mode "github-app"; "app" is kept as a synonym. */
-	if (mode && *mode && strcmp(mode, "github-app") != 0 &&
-	    strcmp(mode, "app") != 0) {
-		if (strcmp(mode, "actions-bot") != 0)
-			glow_die(GLOW_EXIT_ERR, "bad mode '%s': want github-app or "
-			    "actions-bot", mode);
-		if (!del)
-			return actions_bot();
-	}
+	if (o->mode && *o->mode && strcmp(o->mode, "github-app") != 0 &&
+	    strcmp(o->mode, "app") != 0 && strcmp(o->mode, "actions-bot") != 0)
+		glow_die(GLOW_EXIT_ERR, "bad mode '%s': want github-app or "
+		    "actions-bot", o->mode);
+	if (!o->inst && !o->owner && !o->repo &&
+	    getenv("PROVISIONING_APP_INSTALLATION_ID") &&
+	    *getenv("PROVISIONING_APP_INSTALLATION_ID"))
+		o->inst = getenv("PROVISIONING_APP_INSTALLATION_ID");
+}
+
+static void
+client_setup(void)
+{
+	enum glow_gh_err e;
+
 	if ((e = glow_gh_init(&gh)) != GLOW_GH_OK)
 		glow_die(GLOW_EXIT_ERR, "cannot start 'libcurl': %s", glow_gh_strerror(e));
 	if ((e = glow_gh_env(&gh)) != GLOW_GH_OK)
@@ -334,27 +334,34 @@ main(int argc, char *argv[])
 	gh.cache_dir = NULL;    /* tokens are never cached */
 	if (verbose)
 		gh.trace = glow_trace;
-	if (del) {
-		c = revoke_token();
-		report();
-		glow_gh_free(&gh);
-		return c;
-	}
-	if (!inst && !owner && !repo && getenv("PROVISIONING_APP_INSTALLATION_ID") &&
-	    *getenv("PROVISIONING_APP_INSTALLATION_ID"))
-		inst = getenv("PROVISIONING_APP_INSTALLATION_ID");
+}
+
+/* An installation token, from the App JWT on stdin, printed. */
+static int
+mint(const struct options *o)
+{
+	struct glow_buf jwt = GLOW_BUF_INIT, path = GLOW_BUF_INIT, body = GLOW_BUF_INIT;
+	struct glow_buf what = GLOW_BUF_INIT, bad = GLOW_BUF_INIT;
+	struct glow_gh_resp r;
+	struct glow_json doc;
+	struct glow_json_error jerr;
+	enum glow_gh_err e;
+	enum glow_app_err ae;
+	char *token, *expires, *selection;
+	long long id;
+
 	read_stdin_token(&jwt, "App JWT");
 	gh.token = jwt.p;
 
-	if (inst) {
-		if ((id = glow_app_installation_id(inst)) < 0)
+	if (o->inst) {
+		if ((id = glow_app_installation_id(o->inst)) < 0)
 			glow_die(GLOW_EXIT_ERR, "bad installation '%s': want a number "
-			    "or a URL ending in /installations/ID", inst);
+			    "or a URL ending in /installations/ID", o->inst);
 	} else
-		id = find_installation(owner, repo);
+		id = find_installation(o->owner, o->repo);
 
-	if ((repos || perms) &&
-	    (ae = glow_app_narrowing(&body, repos, perms, &bad)) != GLOW_APP_OK)
+	if ((o->repos || o->perms) && (ae = glow_app_narrowing(&body, o->repos,
+	    o->perms, &bad)) != GLOW_APP_OK)
 		glow_die(GLOW_EXIT_ERR, ae == GLOW_APP_REPO ?
 		    "bad repository name '%s'" :
 		    "bad permission '%s': want name=read|write|admin", bad.p);
@@ -393,6 +400,27 @@ main(int argc, char *argv[])
 	glow_buf_free(&path);
 	glow_buf_free(&body);
 	glow_buf_free(&what);
-	glow_gh_free(&gh);
 	return GLOW_EXIT_OK;
+}
+
+int
+main(int argc, char *argv[])
+{
+	struct options o;
+	int rc;
+
+	glow_setprogname(argv[0]);
+	glow_help(argc, argv, usage_text);
+	parse_options(argc, argv, &o);
+	if (o.mode && strcmp(o.mode, "actions-bot") == 0 && !o.del)
+		return actions_bot();
+	client_setup();
+	if (o.del) {
+		rc = revoke_token();
+		report();
+	} else {
+		rc = mint(&o);
+	}
+	glow_gh_free(&gh);
+	return rc;
 }

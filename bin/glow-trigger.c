@@ -756,20 +756,24 @@ run_spool(int watch)
 	return any_failed ? GLOW_EXIT_NO : GLOW_EXIT_OK;
 }
 
-int
-main(int argc, char *argv[])
-{
-	struct sigaction sa;
-	const char *env;
-	int c, check = 0, execute = 0, watch = 0, status;
+/* What the command line chose; the settings themselves are globals. */
+struct options {
+	int check, execute, watch;
+	const char *rules, *envelope;
+};
 
-	glow_setprogname(argv[0]);
-	glow_help(argc, argv, usage_text);
-	while ((c = getopt(argc, argv, "achi:j:k:m:s:t:vVwx")) != -1) {
+static void
+parse_options(int argc, char **argv, struct options *o)
+{
+	const char *env;
+	char *end;
+	int c;
+
+	memset(o, 0, sizeof *o);
+	while ((c = glow_getopt(argc, argv, "aci:j:k:m:s:t:vVwx", usage_text)) != -1) {
 		switch (c) {
 		case 'a': prfiles.all = 1; break;
-		case 'c': check = 1; break;
-		case 'h': usage(GLOW_EXIT_OK); break;
+		case 'c': o->check = 1; break;
 		case 'i': poll_ms = glow_optnum(optarg, 1, 3600000, c); break;
 		case 'j': max_jobs = (int)glow_optnum(optarg, 1, 1024, c); break;
 		case 'k': grace = glow_optnum(optarg, 0, 3600, c); break;
@@ -777,33 +781,37 @@ main(int argc, char *argv[])
 		case 's': spool = optarg; break;
 		case 't': tokfile = optarg; break;
 		case 'v': verbose = 1; break;
-		case 'V': glow_version(); return GLOW_EXIT_OK;
-		case 'w': watch = 1; break;
-		case 'x': execute = 1; break;
-		default: usage(GLOW_EXIT_ERR);
+		case 'V': glow_version(); exit(GLOW_EXIT_OK);
+		case 'w': o->watch = 1; break;
+		case 'x': o->execute = 1; break;
 		}
 	}
 	argc -= optind;
 	argv += optind;
-	if (argc < 1 || argc > ((spool || check) ? 1 : 2) ||
-	    (watch && !spool) || (check && (spool || execute)))
+	if (argc < 1 || argc > ((spool || o->check) ? 1 : 2) ||
+	    (o->watch && !spool) || (o->check && (spool || o->execute)))
 		usage(GLOW_EXIT_ERR);
+	o->rules = argv[0];
+	o->envelope = argc > 1 ? argv[1] : "-";
 	if ((env = getenv("GLOW_WAIT_SCALE")) && *env) {
-		char *end;
-
 		wait_scale = strtod(env, &end);
 		if (*end || wait_scale < 0)
 			glow_die(GLOW_EXIT_ERR, "bad GLOW_WAIT_SCALE '%s'", env);
 	}
-	read_rules(argv[0]);
-	if (check)
-		return GLOW_EXIT_OK;
+}
+
+/* The signals and the job table that running commands needs. */
+static void
+start_jobs(void)
+{
+	struct sigaction sa;
+	int k;
 
 	if (pipe(wake) < 0)
 		glow_die(GLOW_EXIT_ERR, "cannot make a pipe:");
-	for (c = 0; c < 2; c++) {
-		fcntl(wake[c], F_SETFD, FD_CLOEXEC);
-		fcntl(wake[c], F_SETFL, O_NONBLOCK);
+	for (k = 0; k < 2; k++) {
+		fcntl(wake[k], F_SETFD, FD_CLOEXEC);
+		fcntl(wake[k], F_SETFL, O_NONBLOCK);
 	}
 	memset(&sa, 0, sizeof sa);
 	sa.sa_handler = on_signal;
@@ -816,11 +824,25 @@ main(int argc, char *argv[])
 	signal(SIGPIPE, SIG_IGN);
 	if (glow_jobs_init(&jobs, max_jobs, grace) < 0)
 		glow_die(GLOW_EXIT_ERR, "out of memory");
+}
 
+int
+main(int argc, char *argv[])
+{
+	struct options o;
+	int status;
+
+	glow_setprogname(argv[0]);
+	glow_help(argc, argv, usage_text);
+	parse_options(argc, argv, &o);
+	read_rules(o.rules);
+	if (o.check)
+		return GLOW_EXIT_OK;
+	start_jobs();
 	if (spool)
-		status = run_spool(watch);
+		status = run_spool(o.watch);
 	else
-		status = one_envelope(argc > 1 ? argv[1] : "-", execute);
+		status = one_envelope(o.envelope, o.execute);
 	if (gh_state == 1)
 		glow_gh_free(&gh);
 	glow_buf_wipe(&token);

@@ -812,25 +812,21 @@ paths(void)
 		glow_warn("cannot create '%s':", state);
 }
 
-int
-main(int argc, char **argv)
-{
-	struct glow_buf m = GLOW_BUF_INIT;
-	const char *secret_file = NULL;
-	int c, eflag = 0, mflag = 0, rc;
+/* What the command line chose; the settings themselves are globals. */
+enum mode { SERVE, ACTIONS_EVENT, METRICS };
 
-	glow_progname = "glow-webhook";
-	glow_help(argc, argv, usage_text);
-	while ((c = getopt(argc, argv, "d:ehj:mrS:s:vV")) != -1) {
+static enum mode
+parse_options(int argc, char **argv, const char **secret_file)
+{
+	int c, eflag = 0, mflag = 0;
+
+	while ((c = glow_getopt(argc, argv, "d:ej:mrS:s:vV", usage_text)) != -1) {
 		switch (c) {
 		case 'd':
 			spool = optarg;
 			break;
 		case 'e':
 			eflag = 1;
-			break;
-		case 'h':
-			usage(GLOW_EXIT_OK);
 			break;
 		case 'j':
 			threads = (int)glow_optnum(optarg, 1, 256, c);
@@ -845,36 +841,48 @@ main(int argc, char **argv)
 			state = optarg;
 			break;
 		case 's':
-			secret_file = optarg;
+			*secret_file = optarg;
 			break;
 		case 'v':
 			verbose = 1;
 			break;
 		case 'V':
 			glow_version();
-			return GLOW_EXIT_OK;
-		default:
-			usage(GLOW_EXIT_ERR);
+			exit(GLOW_EXIT_OK);
 		}
 	}
 	if (optind != argc || eflag + mflag + raw_mode > 1)
 		usage(GLOW_EXIT_ERR);
 	/* -e prints unless -d is given: a GLOW_SPOOL around does not count. */
 	if (eflag)
-		return actions_event();
+		return ACTIONS_EVENT;
 	if (!spool && (spool = getenv("GLOW_SPOOL")) && !*spool)
 		spool = NULL;
 	if (!state && (state = getenv("GLOW_WEBHOOK_STATE")) && !*state)
 		state = NULL;
 	paths();
-	if (mflag) {
-		if (!state)
-			glow_die(GLOW_EXIT_ERR, "no state directory: give -d or -S");
-		metrics_text(&m);
-		rc = glow_write_all(STDOUT_FILENO, m.p, m.len) < 0;
-		glow_buf_free(&m);
-		return rc ? GLOW_EXIT_ERR : GLOW_EXIT_OK;
-	}
+	return mflag ? METRICS : SERVE;
+}
+
+static int
+print_metrics(void)
+{
+	struct glow_buf m = GLOW_BUF_INIT;
+
+	if (!state)
+		glow_die(GLOW_EXIT_ERR, "no state directory: give -d or -S");
+	metrics_text(&m);
+	glow_out(&m);
+	glow_buf_free(&m);
+	return GLOW_EXIT_OK;
+}
+
+/* Deliveries: as a FastCGI responder, or the one of a CGI request or -r. */
+static int
+serve(const char *secret_file)
+{
+	int rc;
+
 	load_secrets(secret_file);
 	if (!raw_mode && !FCGX_IsCGI()) {
 		rc = serve_fastcgi();
@@ -887,4 +895,21 @@ main(int argc, char **argv)
 	}
 	glow_buf_wipe(&secret_text);
 	return rc;
+}
+
+int
+main(int argc, char **argv)
+{
+	const char *secret_file = NULL;
+
+	glow_progname = "glow-webhook";
+	glow_help(argc, argv, usage_text);
+	switch (parse_options(argc, argv, &secret_file)) {
+	case ACTIONS_EVENT:
+		return actions_event();
+	case METRICS:
+		return print_metrics();
+	default:
+		return serve(secret_file);
+	}
 }
