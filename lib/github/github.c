@@ -448,149 +448,216 @@ kind_name(enum glow_gh_kind k)
 	}
 }
 
+/* The cache entry for a GET of url, loaded if there is one (*ce NULL when
+ * the client keeps no cache or the method is not GET). */
+static enum glow_gh_err
+cache_open(struct glow_gh *gh, const char *method, const char *accept,
+    const char *url, struct glow_buf *cpath, struct gh_cache_entry **ce)
+{
+	enum glow_gh_err e;
+
+	*ce = NULL;
+	if (!gh->cache_dir || strcmp(method, "GET") != 0)
+		return GLOW_GH_OK;
+	if ((e = gh_cache_ready(gh->cache_dir)) != GLOW_GH_OK)
+		return e;
+	if (!(*ce = calloc(1, sizeof **ce)) ||
+	    gh_cache_path(gh, accept, url, cpath) < 0)
+		return GLOW_GH_NOMEM;
+	if (gh_cache_load(cpath->p, *ce) < 0) {
+		glow_buf_free(&(*ce)->raw);
+		(*ce)->etag[0] = '\0';
+	}
+	return GLOW_GH_OK;
+}
+
+/* A 304 answered from the cache entry; a new 200 with an ETag kept. */
+static enum glow_gh_err
+cache_answer(struct glow_gh *gh, struct glow_gh_resp *r,
+    const struct gh_cache_entry *ce, const char *cpath)
+{
+	if (!ce)
+		return GLOW_GH_OK;
+	if (r->status == 200 && r->etag[0]) {
+		gh_cache_store(cpath, r);
+		return GLOW_GH_OK;
+	}
+	if (r->status != 304 || !ce->etag[0])
+		return GLOW_GH_OK;
+	glow_buf_reset(&r->body);
+	glow_buf_add(&r->body, ce->body, ce->len);
+	if (!r->next[0])
+		memcpy(r->next, ce->next, sizeof r->next);
+	if (!r->content_type[0])
+		memcpy(r->content_type, ce->type, sizeof r->content_type);
+	if (!r->etag[0])
+		memcpy(r->etag, ce->etag, sizeof r->etag);
+	r->status = 200;
+	r->not_modified = 1;
+	gh->stats.not_modified++;
+	return r->body.failed ? GLOW_GH_NOMEM : GLOW_GH_OK;
+}
+
+static int
+is_redirect(long status)
+{
+	return status >= 301 && status <= 308 && status != 304 &&
+	    status != 305 && status != 306;
+}
+
+/* One request as it moves: where it goes, how, with what. */
+struct request {
+	const char *method;
+	struct glow_buf url;
+	const void *body;
+	size_t len;
+	int auth;               /* send the token (the API's own origin) */
+	int redirects;
+};
+
+/* Follow the redirect r answered: the next URL, the token kept to the
+ * API's host, and a 301-303 of anything but GET or HEAD turned into GET. */
+static enum glow_gh_err
+follow(struct glow_gh *gh, struct request *q, const struct glow_gh_resp *r)
+{
+	struct glow_buf next = GLOW_BUF_INIT;
+	enum glow_gh_err e;
+
+	if (!r->location[0] || ++q->redirects > MAX_REDIRECTS)
+		return GLOW_GH_REDIRECT;
+	if ((e = gh_resolve(q->url.p, r->location, &next)) == GLOW_GH_OK) {
+		glow_buf_reset(&q->url);
+		glow_buf_add(&q->url, next.p, next.len);
+		if (q->url.failed)
+			e = GLOW_GH_NOMEM;
+	}
+	glow_buf_free(&next);
+	if (e != GLOW_GH_OK)
+		return e;
+	q->auth = gh_same_origin(q->url.p, gh->base);
+	if (r->status != 307 && r->status != 308 &&
+	    strcmp(q->method, "GET") != 0 && strcmp(q->method, "HEAD") != 0) {
+		q->method = "GET";
+		q->body = NULL;
+		q->len = 0;
+	}
+	return GLOW_GH_OK;
+}
+
+/* The retry policy's waits so far. */
+struct retry {
+	double waited;
+	int retries, secondary;
+};
+
+/*
+ * After an answer of kind k (not final): wait as the policy says and
+ * return 1 to try again, or return 0 to give up (*e: GLOW_GH_LIMITED when
+ * a rate limit outlasts the client's bound).
+ */
+static int
+retry_after_wait(struct glow_gh *gh, const struct glow_gh_resp *r,
+    enum glow_gh_kind k, struct retry *rt, enum glow_gh_err *e)
+{
+	int transient = k == GLOW_GH_SERVER || k == GLOW_GH_NETFAIL;
+	double w;
+
+	if (transient) {
+		if (rt->retries >= gh->max_retries)
+			return 0;
+		w = glow_gh_backoff(rt->retries, gh->backoff_base,
+		    gh->backoff_cap, gh_random(gh));
+	} else {
+		gh->stats.limited++;
+		w = glow_gh_limit_wait(r, k, k == GLOW_GH_SECONDARY ?
+		    rt->secondary++ : 0, (long long)time(NULL));
+	}
+	if (rt->waited + w > gh->max_wait) {
+		trace(gh, "%s: giving up, %.1f s more would pass the %.0f s bound",
+		    kind_name(k), w, gh->max_wait);
+		if (!transient)
+			*e = GLOW_GH_LIMITED;
+		return 0;
+	}
+	trace(gh, "%s: waiting %.2f s before retrying", kind_name(k), w);
+	gh_sleep(gh, w);
+	rt->waited += w;
+	if (transient)
+		gh->stats.wait_backoff += w;
+	else
+		gh->stats.wait_limit += w;
+	rt->retries++;
+	gh->stats.retries++;
+	return 1;
+}
+
+/* One exchange, paced if it writes, traced. */
+static CURLcode
+send_once(struct glow_gh *gh, struct request *q, const char *etag,
+    struct glow_gh_resp *r, enum glow_gh_err *e)
+{
+	int toobig, overflow, writes = gh_is_mutating(q->method);
+	double t0;
+	CURLcode cc;
+
+	if (writes)
+		pace(gh);
+	t0 = glow_gh_clock();
+	cc = gh_exchange(gh, q->method, q->url.p, q->auth, q->body, q->len,
+	    etag, r, &toobig, &overflow);
+	if (writes)
+		pace_record(gh);
+	if (cc == CURLE_OK)
+		trace(gh, "%s %s: %ld (%.3f s)", q->method, q->url.p, r->status,
+		    glow_gh_clock() - t0);
+	else
+		trace(gh, "%s %s: %s", q->method, q->url.p, curl_easy_strerror(cc));
+	if (toobig)
+		*e = GLOW_GH_TOOBIG;
+	else if (overflow)
+		*e = GLOW_GH_URL;
+	else if (cc != CURLE_OK && !gh_transient(cc))
+		*e = gh_curl_error(cc);
+	return cc;
+}
+
 enum glow_gh_err
 glow_gh_request(struct glow_gh *gh, const char *method, const char *path,
     const void *body, size_t len, struct glow_gh_resp *r)
 {
-	struct glow_buf url = GLOW_BUF_INIT, next = GLOW_BUF_INIT;
+	struct request q = { method, GLOW_BUF_INIT, body, len, 1, 0 };
+	struct retry rt = { 0, 0, 0 };
 	struct glow_buf cpath = GLOW_BUF_INIT;
 	struct gh_cache_entry *ce = NULL;
 	const char *accept = gh->accept ? gh->accept : GH_DEFAULT_ACCEPT;
-	const char *m = method;
 	enum glow_gh_err e = GLOW_GH_OK;
-	double waited = 0, w, t0;
-	int redirects = 0, retries = 0, secondary = 0, auth = 1, toobig, overflow;
-	CURLcode cc = CURLE_OK;
+	enum glow_gh_kind k;
+	CURLcode cc;
 
 	gh_resp_reset(r);
 	if (!gh->curl)
 		return GLOW_GH_CURL;
-	if ((e = gh_make_url(gh, path, &url)) != GLOW_GH_OK)
+	if ((e = gh_make_url(gh, path, &q.url)) != GLOW_GH_OK ||
+	    (e = cache_open(gh, method, accept, q.url.p, &cpath, &ce)) != GLOW_GH_OK)
 		goto out;
-	if (gh->cache_dir && strcmp(method, "GET") == 0) {
-		if ((e = gh_cache_ready(gh->cache_dir)) != GLOW_GH_OK)
-			goto out;
-		if (!(ce = calloc(1, sizeof *ce))) {
-			e = GLOW_GH_NOMEM;
-			goto out;
-		}
-		if (gh_cache_path(gh, accept, url.p, &cpath) < 0) {
-			e = GLOW_GH_NOMEM;
-			goto out;
-		}
-		if (gh_cache_load(cpath.p, ce) < 0) {
-			glow_buf_free(&ce->raw);
-			ce->etag[0] = '\0';
-		}
-	}
 	for (;;) {
-		enum glow_gh_kind k;
-
-		if (gh_is_mutating(m))
-			pace(gh);
-		t0 = glow_gh_clock();
-		cc = gh_exchange(gh, m, url.p, auth, body, len,
-		    ce && ce->etag[0] && redirects == 0 ? ce->etag : NULL, r,
-		    &toobig, &overflow);
-		if (gh_is_mutating(m))
-			pace_record(gh);
-		if (cc == CURLE_OK)
-			trace(gh, "%s %s: %ld (%.3f s)", m, url.p, r->status,
-			    glow_gh_clock() - t0);
-		else
-			trace(gh, "%s %s: %s", m, url.p, curl_easy_strerror(cc));
-		if (toobig) {
-			e = GLOW_GH_TOOBIG;
+		cc = send_once(gh, &q, ce && ce->etag[0] && q.redirects == 0 ?
+		    ce->etag : NULL, r, &e);
+		if (e != GLOW_GH_OK)
 			goto out;
-		}
-		if (overflow) {
-			e = GLOW_GH_URL;
-			goto out;
-		}
-		if (cc != CURLE_OK && !gh_transient(cc)) {
-			e = gh_curl_error(cc);
-			goto out;
-		}
-		if (cc == CURLE_OK && r->status >= 301 && r->status <= 308 &&
-		    r->status != 304 && r->status != 305 && r->status != 306) {
-			if (!r->location[0]) {
-				e = GLOW_GH_REDIRECT;
+		if (cc == CURLE_OK && is_redirect(r->status)) {
+			if ((e = follow(gh, &q, r)) != GLOW_GH_OK)
 				goto out;
-			}
-			if (++redirects > MAX_REDIRECTS) {
-				e = GLOW_GH_REDIRECT;
-				goto out;
-			}
-			if ((e = gh_resolve(url.p, r->location, &next)) != GLOW_GH_OK)
-				goto out;
-			glow_buf_reset(&url);
-			glow_buf_add(&url, next.p, next.len);
-			if (url.failed) {
-				e = GLOW_GH_NOMEM;
-				goto out;
-			}
-			/* the token stays with the API's host */
-			auth = gh_same_origin(url.p, gh->base);
-			if (r->status != 307 && r->status != 308 &&
-			    strcmp(m, "GET") != 0 && strcmp(m, "HEAD") != 0) {
-				m = "GET";
-				body = NULL;
-				len = 0;
-			}
 			continue;
 		}
 		k = cc == CURLE_OK ? glow_gh_classify(r) : GLOW_GH_NETFAIL;
-		if (k == GLOW_GH_FINAL)
+		if (k == GLOW_GH_FINAL || !retry_after_wait(gh, r, k, &rt, &e))
 			break;
-		if (k == GLOW_GH_SERVER || k == GLOW_GH_NETFAIL) {
-			if (retries >= gh->max_retries)
-				break;
-			w = glow_gh_backoff(retries, gh->backoff_base,
-			    gh->backoff_cap, gh_random(gh));
-		} else {
-			gh->stats.limited++;
-			w = glow_gh_limit_wait(r, k, k == GLOW_GH_SECONDARY ?
-			    secondary++ : 0, (long long)time(NULL));
-		}
-		if (waited + w > gh->max_wait) {
-			trace(gh, "%s: giving up, %.1f s more would pass the %.0f s bound",
-			    kind_name(k), w, gh->max_wait);
-			if (k == GLOW_GH_PRIMARY || k == GLOW_GH_SECONDARY)
-				e = GLOW_GH_LIMITED;
-			break;
-		}
-		trace(gh, "%s: waiting %.2f s before retrying", kind_name(k), w);
-		gh_sleep(gh, w);
-		waited += w;
-		if (k == GLOW_GH_SERVER || k == GLOW_GH_NETFAIL)
-			gh->stats.wait_backoff += w;
-		else
-			gh->stats.wait_limit += w;
-		retries++;
-		gh->stats.retries++;
 	}
-	if (e != GLOW_GH_OK)
-		goto out;
-	if (cc != CURLE_OK) {
+	if (e == GLOW_GH_OK && cc != CURLE_OK)
 		e = gh_curl_error(cc);
-		goto out;
-	}
-	if (r->status == 304 && ce && ce->etag[0]) {
-		glow_buf_reset(&r->body);
-		glow_buf_add(&r->body, ce->body, ce->len);
-		if (!r->next[0])
-			memcpy(r->next, ce->next, sizeof r->next);
-		if (!r->content_type[0])
-			memcpy(r->content_type, ce->type, sizeof r->content_type);
-		if (!r->etag[0])
-			memcpy(r->etag, ce->etag, sizeof r->etag);
-		r->status = 200;
-		r->not_modified = 1;
-		gh->stats.not_modified++;
-		if (r->body.failed)
-			e = GLOW_GH_NOMEM;
-	} else if (ce && r->status == 200 && r->etag[0])
-		gh_cache_store(cpath.p, r);
+	if (e == GLOW_GH_OK)
+		e = cache_answer(gh, r, ce, glow_buf_str(&cpath));
 	if (e == GLOW_GH_OK && r->status >= 400)
 		e = GLOW_GH_HTTP;
 out:
@@ -599,8 +666,7 @@ out:
 		free(ce);
 	}
 	glow_buf_free(&cpath);
-	glow_buf_free(&url);
-	glow_buf_free(&next);
+	glow_buf_free(&q.url);
 	return e;
 }
 
