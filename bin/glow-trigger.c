@@ -21,7 +21,7 @@
 #include "core/fsio.h"
 #include "core/json.h"
 #include "events/rules.h"
-#include "events/run.h"
+#include "events/jobs.h"
 #include "events/spool.h"
 #include "github/github.h"
 #include "github/prfiles.h"
@@ -358,7 +358,7 @@ job_start(struct envelope *e, struct run *r)
 		envpath = p.p;
 	}
 	/* the spool file itself, or a private copy of stdin's envelope */
-	if ((fd = glow_run_stdin(envpath, e->text.p, e->text.len)) < 0) {
+	if ((fd = glow_jobs_stdin(envpath, e->text.p, e->text.len)) < 0) {
 		glow_warn("cannot give the envelope to rule '%s':", rule->id);
 		r->not_before = glow_gh_clock() + 1;
 		glow_buf_free(&p);
@@ -373,7 +373,7 @@ job_start(struct envelope *e, struct run *r)
 	values[5] = rule->id;
 	values[6] = num;
 	values[7] = envpath;
-	if (!(envp = glow_run_envp(environ, names, values, 8)))
+	if (!(envp = glow_jobs_envp(environ, names, values, 8)))
 		glow_die(GLOW_EXIT_ERR, "cannot start rule '%s': out of memory",
 		    rule->id);
 	fflush(NULL);

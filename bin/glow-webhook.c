@@ -32,6 +32,7 @@
 #include "core/secret.h"
 #include "events/webhook.h"
 #include "web/cgi.h"
+#include "web/form.h"
 
 extern char **environ;
 

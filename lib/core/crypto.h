@@ -5,7 +5,7 @@
  * RSA private keys from PEM text, RS256 signatures (RSASSA-PKCS1-v1_5 with
  * SHA-256, RFC 8017 section 8.2, as JWS "RS256" in RFC 7518), SHA-256,
  * HMAC-SHA256 (RFC 2104; GitHub's webhook signatures), constant-time
- * comparison and hex.
+ * comparison.  Hex digits are core/hex.h.
  *
  * Like BearSSL, nothing here allocates: the caller owns every buffer and
  * the key structure (about 2 KB; it may live on the stack).  Functions that
@@ -88,10 +88,6 @@ void glow_hmac_sha256(const void *key, size_t keylen, const void *msg,
  */
 int glow_ct_equal(const void *a, const void *b, size_t n);
 
-/* Lower-case hex of n bytes into dst (2n + 1 bytes, NUL-terminated). */
-void glow_hex(char *dst, const void *src, size_t n);
-/* Decode 2n hex digits (either case) at src into n bytes: 0, or -1. */
-int glow_unhex(void *dst, const char *src, size_t n);
 
 /* One sentence describing e, for a diagnostic. */
 const char *glow_crypto_strerror(enum glow_crypto_err e);

@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/hex.h"
 #include "core/json.h"
 
 /*
@@ -107,19 +108,11 @@ utf8_put(unsigned char *u, unsigned long cp)
 static long
 hex4(const unsigned char *p)
 {
-	long v = 0;
-	int i, d;
+	unsigned char b[2];
 
-	for (i = 0; i < 4; i++) {
-		if (p[i] >= '0' && p[i] <= '9')
-			d = p[i] - '0';
-		else if ((p[i] | 0x20) >= 'a' && (p[i] | 0x20) <= 'f')
-			d = (p[i] | 0x20) - 'a' + 10;
-		else
-			return -1;
-		v = v << 4 | d;
-	}
-	return v;
+	if (glow_unhex(b, (const char *)p, 2) < 0)
+		return -1;
+	return (long)b[0] << 8 | b[1];
 }
 
 static int
@@ -728,8 +721,7 @@ glow_json_int(const struct glow_json *doc, int i, long long *v)
 static void
 escape_byte(struct glow_buf *out, unsigned char c)
 {
-	static const char hex[] = "0123456789abcdef";
-	char e[6];
+	char e[7];
 
 	switch (c) {
 	case '"':  glow_buf_add(out, "\\\"", 2); return;
@@ -741,8 +733,7 @@ escape_byte(struct glow_buf *out, unsigned char c)
 	case '\t': glow_buf_add(out, "\\t", 2); return;
 	}
 	memcpy(e, "\\u00", 4);
-	e[4] = hex[c >> 4];
-	e[5] = hex[c & 15];
+	glow_hex(e + 4, &c, 1);
 	glow_buf_add(out, e, 6);
 }
 

@@ -18,9 +18,11 @@
 #include "core/counters.h"
 #include "core/crypto.h"
 #include "core/fsio.h"
+#include "core/hex.h"
 #include "core/secret.h"
 #include "events/webhook.h"
 #include "web/cgi.h"
+#include "web/form.h"
 
 /* Requests ------------------------------------------------------------- */
 
@@ -437,47 +439,6 @@ glow_webhook_verify(const char *header, const void *body, size_t n,
 }
 
 /* Forms ---------------------------------------------------------------- */
-
-int
-glow_form_decode(const char *s, size_t n, struct glow_buf *out)
-{
-	long o;
-
-	if (glow_buf_reserve(out, n) < 0)
-		return -1;
-	if ((o = glow_cgi_unescape(out->p + out->len, s, n)) < 0)
-		return -1;
-	out->len += (size_t)o;
-	out->p[out->len] = '\0';
-	return 0;
-}
-
-int
-glow_form_payload(const char *body, size_t n, struct glow_buf *out)
-{
-	struct glow_buf name = GLOW_BUF_INIT;
-	size_t i = 0, e, eq;
-	int rc = 1;
-
-	while (i <= n && rc == 1) {
-		const char *amp = memchr(body + i, '&', n - i);
-
-		e = amp ? (size_t)(amp - body) : n;
-		for (eq = i; eq < e && body[eq] != '='; eq++)
-			;
-		glow_buf_reset(&name);
-		if (glow_form_decode(body + i, eq - i, &name) < 0)
-			rc = -1;
-		else if (name.len == 7 && memcmp(name.p, "payload", 7) == 0)
-			rc = glow_form_decode(body + eq + (eq < e),
-			    e - eq - (eq < e), out) < 0 ? -1 : 0;
-		if (!amp)
-			break;
-		i = e + 1;
-	}
-	glow_buf_free(&name);
-	return rc;
-}
 
 /* Envelopes ------------------------------------------------------------ */
 

@@ -175,19 +175,6 @@ int glow_webhook_secrets(struct glow_webhook_secrets *s, const char *text,
 int glow_webhook_verify(const char *header, const void *body, size_t n,
     const struct glow_webhook_secrets *s, unsigned char mac[32]);
 
-/*
- * application/x-www-form-urlencoded (the WHATWG URL standard): decode
- * n bytes at s into out, '+' as a space and %XX as a byte.  -1 (and
- * nothing defined in out) on a '%' not followed by two hex digits.
- */
-int glow_form_decode(const char *s, size_t n, struct glow_buf *out);
-
-/*
- * The decoded value of the field "payload" of a form body into out: 0; 1
- * if there is no such field; -1 if the body's encoding is broken.  If the
- * field is repeated, the first one counts.
- */
-int glow_form_payload(const char *body, size_t n, struct glow_buf *out);
 
 /* "2024-05-01T12:00:00Z" (21 bytes with the NUL). */
 void glow_webhook_iso8601(char dst[21], time_t t);

@@ -16,6 +16,7 @@
 #include "core/counters.h"
 #include "core/crypto.h"
 #include "core/fsio.h"
+#include "core/hex.h"
 #include "core/secret.h"
 #include "events/webhook.h"
 #include "web/cgi.h"

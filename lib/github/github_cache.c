@@ -17,6 +17,7 @@
 
 #include "core/crypto.h"
 #include "core/fsio.h"
+#include "core/hex.h"
 #include "core/http.h"
 #include "core/json.h"
 #include "github/github_parts.h"

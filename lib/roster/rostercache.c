@@ -8,6 +8,7 @@
 
 #include "core/crypto.h"
 #include "core/fsio.h"
+#include "core/hex.h"
 #include "roster/rostercache.h"
 
 void
@@ -215,7 +216,7 @@ glow_rostercache_dashboard(struct glow_rostercache *c, const char *base,
 		goto out;
 	glow_buf_reset(&kept);
 	glow_buf_add(&kept, st, sl);
-	if (glow_dashboard_body(&kept, base, &r, filter, page) && !kept.failed)
+	if (glow_companion_roster_page(&kept, base, &r, filter, page) && !kept.failed)
 		keep(c, path.p, &kept);
 	glow_buf_add(body, kept.p + sl, kept.len - sl);
 	glow_roster_free(&r);

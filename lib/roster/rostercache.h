@@ -72,7 +72,7 @@ int glow_rostercache_cohorts(struct glow_rostercache *c,
 void glow_cohorts_free(struct glow_cohorts *cs);
 
 /*
- * Append glow_dashboard_body(base, filter, page) to body: kept in
+ * Append glow_companion_roster_page(base, filter, page) to body: kept in
  * DIR/cache/dashboard-HASH (a hash of base, filter and page) when the view
  * is one worth keeping.  0, or -1 with c->err.
  */

@@ -3,7 +3,6 @@
 #include <string.h>
 #include <strings.h>
 
-#include "core/crypto.h"
 #include "core/http.h"
 #include "web/cgi.h"
 
@@ -48,32 +47,6 @@ glow_cgi_response(struct glow_cgi_resp *rs, int https, int head,
 	if (!head)
 		glow_buf_add(out, rs->body.p, rs->body.len);
 	return out->failed ? -1 : 0;
-}
-
-long
-glow_cgi_unescape(char *dst, const char *s, size_t n)
-{
-	size_t i, run, o = 0;
-
-	for (i = 0; i < n;) {
-		/* copy runs of plain bytes at once: webhook payloads are large */
-		for (run = i; run < n && s[run] != '%' && s[run] != '+'; run++)
-			;
-		memcpy(dst + o, s + i, run - i);
-		o += run - i;
-		if ((i = run) == n)
-			break;
-		if (s[i] == '+') {
-			dst[o++] = ' ';
-			i++;
-			continue;
-		}
-		if (i + 2 >= n || glow_unhex(dst + o, s + i + 1, 1) < 0)
-			return -1;
-		o++;
-		i += 3;
-	}
-	return (long)o;
 }
 
 int

@@ -38,13 +38,6 @@ int glow_cgi_response(struct glow_cgi_resp *rs, int https, int head,
     struct glow_buf *out);
 
 /*
- * Decode n bytes of application/x-www-form-urlencoded text into dst (room
- * for n bytes; no NUL added): '+' is a space, %XX a byte (either case).
- * The decoded length, or -1 on a '%' not followed by two hex digits.
- */
-long glow_cgi_unescape(char *dst, const char *s, size_t n);
-
-/*
  * Check a form post's CONTENT_TYPE and CONTENT_LENGTH (either may be
  * NULL) before reading: application/x-www-form-urlencoded, a length of
  * decimal digits no larger than max.  Returns 0 with *n the length, or

@@ -17,23 +17,8 @@
 
 #include "core/buf.h"
 #include "roster/roster.h"
+#include "web/form.h"
 
-/* Forms (application/x-www-form-urlencoded) and query strings. */
-#define GLOW_FORM_MAX 16        /* fields */
-struct glow_form {
-	char *mem;
-	size_t n;
-	const char *name[GLOW_FORM_MAX];
-	const char *value[GLOW_FORM_MAX];
-	size_t vlen[GLOW_FORM_MAX];
-};
-/* 0, or -1: bad escape, not UTF-8, a control character, too many fields
- * (EINVAL), or no memory (ENOMEM).  Free with glow_form_free either way. */
-int glow_form_parse(struct glow_form *f, const char *s, size_t n);
-/* The first value of name (a C string, length in *len if not NULL). */
-const char *glow_form_get(const struct glow_form *f, const char *name,
-    size_t *len);
-void glow_form_free(struct glow_form *f);
 
 /* The value of cookie name in a Cookie header, or NULL. */
 const char *glow_cookie_get(const char *header, const char *name, size_t *len);
@@ -124,17 +109,18 @@ void glow_page_login(struct glow_buf *o, const struct glow_page *p,
     const struct glow_login_form *f);
 
 /*
- * The dashboard's content (between the page's heading and its end, so it
+ * The companion's roster page, GET /dashboard (not the GitHub issue of
+ * lib/dashboard/): its content (between the heading and the end, so it
  * can be kept and served again while the roster is unchanged): a filter
  * form; for every cohort a bar chart of learners by status and by
  * provisioning state (inline SVG named by a text equivalent) and a link to
  * the cohort; for the one cohort named by filter, the chart and a table of
- * its learners, GLOW_DASHBOARD_PAGE to a page (page counts from 1).
+ * its learners, GLOW_ROSTER_PAGE_ROWS to a page (page counts from 1).
  * Returns 1 if the view is one of a bounded set worth keeping (no filter,
  * or a cohort that exists and one of its pages), else 0.
  */
-#define GLOW_DASHBOARD_PAGE 100
-int glow_dashboard_body(struct glow_buf *o, const char *base,
+#define GLOW_ROSTER_PAGE_ROWS 100
+int glow_companion_roster_page(struct glow_buf *o, const char *base,
     struct glow_roster *r, const char *filter, long page);
 
 /* The stylesheet. */

@@ -517,7 +517,7 @@ pagination(struct glow_buf *o, const char *base, const struct cohort *c,
 }
 
 int
-glow_dashboard_body(struct glow_buf *o, const char *base,
+glow_companion_roster_page(struct glow_buf *o, const char *base,
     struct glow_roster *r, const char *filter, long page)
 {
 	struct glow_buf scratch = GLOW_BUF_INIT;
@@ -620,7 +620,7 @@ glow_dashboard_body(struct glow_buf *o, const char *base,
 			glow_buf_adds(o, "</a></p>\n</section>\n");
 			continue;
 		}
-		pages = (long)((c->nlearner + GLOW_DASHBOARD_PAGE - 1) / GLOW_DASHBOARD_PAGE);
+		pages = (long)((c->nlearner + GLOW_ROSTER_PAGE_ROWS - 1) / GLOW_ROSTER_PAGE_ROWS);
 		if (page < 1 || page > pages) {
 			page = 1;
 			keep = 0;
@@ -628,9 +628,9 @@ glow_dashboard_body(struct glow_buf *o, const char *base,
 		glow_buf_adds(o, "<h3>Learners</h3>\n");
 		if (cidx)
 			learner_table(o, r, cidx, (long)i, c,
-			    (size_t)(page - 1) * GLOW_DASHBOARD_PAGE,
-			    (size_t)page * GLOW_DASHBOARD_PAGE < c->nlearner ?
-			    (size_t)page * GLOW_DASHBOARD_PAGE : c->nlearner);
+			    (size_t)(page - 1) * GLOW_ROSTER_PAGE_ROWS,
+			    (size_t)page * GLOW_ROSTER_PAGE_ROWS < c->nlearner ?
+			    (size_t)page * GLOW_ROSTER_PAGE_ROWS : c->nlearner);
 		pagination(o, base, c, page, pages);
 		glow_buf_adds(o, "</section>\n");
 	}

@@ -14,6 +14,7 @@
 
 #include "core/crypto.h"
 #include "core/fsio.h"
+#include "core/hex.h"
 #include "core/secret.h"
 #include "web/session.h"
 

@@ -14,6 +14,7 @@
 
 #include "core/b64.h"
 #include "core/crypto.h"
+#include "core/hex.h"
 #include "github/jwt.h"
 #include "tap.h"
 

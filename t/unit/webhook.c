@@ -11,6 +11,7 @@
 #include "core/json.h"
 #include "core/counters.h"
 #include "events/webhook.h"
+#include "web/form.h"
 #include "tap.h"
 
 static char dir[] = "/tmp/glow-webhook-XXXXXX";

@@ -5,6 +5,7 @@
 
 #include "events/webhook.h"
 #include "web/cgi.h"
+#include "web/form.h"
 #include "tap.h"
 
 static void
@@ -82,11 +83,11 @@ test_unescape(void)
 {
 	char d[32];
 
-	is_int(glow_cgi_unescape(d, "a+b%2Fc%2f", 10), 6, "decoded length");
+	is_int(glow_form_unescape(d, "a+b%2Fc%2f", 10), 6, "decoded length");
 	is_mem(d, 6, "a b/c/", 6, "'+' and %XX in either case");
-	is_int(glow_cgi_unescape(d, "a%2", 3), -1, "a cut escape");
-	is_int(glow_cgi_unescape(d, "%zz", 3), -1, "not hex");
-	is_int(glow_cgi_unescape(d, "", 0), 0, "empty");
+	is_int(glow_form_unescape(d, "a%2", 3), -1, "a cut escape");
+	is_int(glow_form_unescape(d, "%zz", 3), -1, "not hex");
+	is_int(glow_form_unescape(d, "", 0), 0, "empty");
 }
 
 int

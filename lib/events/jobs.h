@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: ISC */
 /*
- * run.h: running commands with a timeout and a concurrency cap, as
+ * jobs.h: running commands with a timeout and a concurrency cap, as
  * glow-trigger runs the commands of its rules.
  *
  * A job is "/bin/sh -c COMMAND" in a process group of its own, with stdin
@@ -26,8 +26,8 @@
  * Times are seconds on the monotonic clock, glow_gh_clock() (github.h).  Functions
  * return 0 or -1 with errno set; none prints.
  */
-#ifndef GLOW_RUN_H
-#define GLOW_RUN_H
+#ifndef GLOW_JOBS_H
+#define GLOW_JOBS_H
 
 #include <sys/types.h>
 #include <stddef.h>
@@ -83,7 +83,7 @@ double glow_jobs_next(const struct glow_jobs *js, double next);
  * named in names[], then NAME=VALUE for each values[i] that is not NULL.
  * One allocation: free(3) it.  NULL (ENOMEM) when out of memory.
  */
-char **glow_run_envp(char *const base[], const char *const names[],
+char **glow_jobs_envp(char *const base[], const char *const names[],
     const char *const values[], size_t n);
 
 /*
@@ -92,6 +92,6 @@ char **glow_run_envp(char *const base[], const char *const names[],
  * (else /tmp) holding the len bytes at text, so that concurrent commands
  * each read from the start.
  */
-int glow_run_stdin(const char *path, const void *text, size_t len);
+int glow_jobs_stdin(const char *path, const void *text, size_t len);
 
 #endif

@@ -13,7 +13,7 @@
 #include <unistd.h>
 
 #include "core/fsio.h"
-#include "events/run.h"
+#include "events/jobs.h"
 #include "github/github.h"
 
 int
@@ -167,7 +167,7 @@ named(const char *var, const char *const names[], size_t n)
 }
 
 char **
-glow_run_envp(char *const base[], const char *const names[],
+glow_jobs_envp(char *const base[], const char *const names[],
     const char *const values[], size_t n)
 {
 	size_t nbase, nvar = 0, size = 0, i, k, len;
@@ -204,7 +204,7 @@ glow_run_envp(char *const base[], const char *const names[],
 }
 
 int
-glow_run_stdin(const char *path, const void *text, size_t len)
+glow_jobs_stdin(const char *path, const void *text, size_t len)
 {
 	const char *tmp;
 	char name[PATH_MAX];

@@ -14,7 +14,7 @@
 #include <unistd.h>
 
 #include "core/fsio.h"
-#include "events/run.h"
+#include "events/jobs.h"
 #include "github/github.h"
 #include "tap.h"
 
@@ -42,7 +42,7 @@ test_envp(void)
 	    "GLOW_ENVELOPE=old", NULL };
 	const char *names[] = { "GLOW_RULE", "GLOW_ENVELOPE", "GLOW_ATTEMPT" };
 	const char *values[] = { "build", NULL, "" };
-	char **v = glow_run_envp(base, names, values, 3);
+	char **v = glow_jobs_envp(base, names, values, 3);
 	int i;
 
 	ok(v != NULL, "envp: made");
@@ -72,7 +72,7 @@ test_run(void)
 
 	is_int(glow_jobs_init(&js, 1, 1), 0, "init");
 	ofd = mkstemp(out);
-	fd = glow_run_stdin(NULL, "from stdin", 10);
+	fd = glow_jobs_stdin(NULL, "from stdin", 10);
 	ok(fd >= 0, "stdin: a private copy");
 	snprintf(cmd, sizeof cmd, "read x; echo \"$GREETING $x\" >%s; exit 3", out);
 	is_int(glow_job_start(&js, cmd, fd, env, 10, &arg), 0, "start");
