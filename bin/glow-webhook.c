@@ -39,6 +39,9 @@ extern char **environ;
 static int raw_mode, verbose, threads = 16;
 static const char *spool, *state;
 static char seen_dir[PATH_MAX], counters[PATH_MAX], installs[PATH_MAX];
+static char new_dir[PATH_MAX];
+/* new/ and seen/ made durable once for the deliveries spooled meanwhile. */
+static struct glow_fsync_group durable = GLOW_FSYNC_GROUP_INIT;
 /* The secrets, under secret_lock: a FastCGI responder may read them again. */
 static pthread_rwlock_t secret_lock = PTHREAD_RWLOCK_INITIALIZER;
 static struct glow_buf secret_text = GLOW_BUF_INIT;
@@ -423,6 +426,7 @@ handle(struct exchange *ex)
 	struct timespec ts;
 	enum glow_webhook_media media;
 	enum glow_webhook_seen seen;
+	struct glow_webhook_claim claim;
 	unsigned char hash[GLOW_SHA256_LEN];
 	char name[256];
 	const char *json, *d, *problem;
@@ -517,8 +521,9 @@ handle(struct exchange *ex)
 	}
 
 	/* The delivery ID is not signed: the body's HMAC catches replays. */
-	if (glow_webhook_seen(seen_dir, d, hash, ts.tv_sec, GLOW_WEBHOOK_EXPIRY,
-	    &seen) < 0) {
+	if (glow_webhook_spool_name(name, sizeof name, d, &ts) < 0 ||
+	    glow_webhook_claim(seen_dir, spool, d, hash, name, ts.tv_sec,
+	    GLOW_WEBHOOK_EXPIRY, &claim, &seen) < 0) {
 		glow_warn("cannot mark delivery '%s' seen in '%s':", d, seen_dir);
 		rc = fail(ex, "spool", 500, "cannot record the delivery");
 		goto out;
@@ -532,13 +537,14 @@ handle(struct exchange *ex)
 		rc = reply(ex, 200, NULL, "duplicate %s", d);
 		goto out;
 	}
-	if (glow_webhook_spool(spool, d, &ts, env->p, env->len, name,
-	    sizeof name) < 0) {
+	if (glow_webhook_spool(spool, name, env->p, env->len) < 0 ||
+	    glow_fsync_group(&durable) < 0) {
 		glow_warn("cannot spool delivery '%s' in '%s':", d, spool);
-		glow_webhook_unsee(seen_dir, d, hash);
+		glow_webhook_release(&claim);
 		rc = fail(ex, "spool", 500, "cannot spool the delivery");
 		goto out;
 	}
+	glow_webhook_commit(&claim);
 	update_installations(req.event, &doc, ts.tv_sec);
 	count("glow_webhook_accepted_total");
 	if (verbose)
@@ -546,7 +552,7 @@ handle(struct exchange *ex)
 		    req.event, name);
 	rc = reply(ex, 202, NULL, "%s %s", strcmp(req.event, "ping") == 0 ?
 	    "pong" : "accepted", d);
-	glow_webhook_prune(seen_dir, ts.tv_sec, GLOW_WEBHOOK_EXPIRY, 3600);
+	glow_webhook_prune(seen_dir, spool, ts.tv_sec, GLOW_WEBHOOK_EXPIRY, 3600);
 out:
 	glow_json_free(&doc);
 	recycle(body);
@@ -595,8 +601,10 @@ actions_event(void)
 		    glow_json_type(&doc, 0) != GLOW_JSON_OBJECT ?
 		    "not a JSON object" : "nested too deeply");
 	if (spool) {
-		if (glow_webhook_spool(spool, delivery, &ts, env.p, env.len,
-		    name, sizeof name) < 0)
+		snprintf(new_dir, sizeof new_dir, "%s/new", spool);
+		if (glow_webhook_spool_name(name, sizeof name, delivery, &ts) < 0 ||
+		    glow_webhook_spool(spool, name, env.p, env.len) < 0 ||
+		    glow_fsync_dir(new_dir) < 0)
 			glow_die(GLOW_EXIT_ERR, "cannot spool '%s' in '%s':", path,
 			    spool);
 		printf("%s/new/%s\n", spool, name);
@@ -804,11 +812,15 @@ paths(void)
 	    snprintf(counters, sizeof counters, "%s/counters", state) >=
 	    (int)sizeof counters ||
 	    snprintf(installs, sizeof installs, "%s/installations.json",
-	    state) >= (int)sizeof installs)
+	    state) >= (int)sizeof installs ||
+	    (spool && snprintf(new_dir, sizeof new_dir, "%s/new", spool) >=
+	    (int)sizeof new_dir))
 		glow_die(GLOW_EXIT_ERR, "state directory name too long '%s'",
 		    state);
 	if (spool && mkdir(spool, 0700) < 0 && errno != EEXIST)
 		glow_warn("cannot create '%s':", spool);
+	durable.dirs[0] = new_dir;
+	durable.dirs[1] = seen_dir;
 	if (mkdir(state, 0700) < 0 && errno != EEXIST)
 		glow_warn("cannot create '%s':", state);
 }

@@ -199,3 +199,57 @@ glow_append_durable(const char *path, const void *p, size_t n, mode_t mode)
 	errno = saved;
 	return rc;
 }
+
+/* fsync each of g's directories: 0, or the errno of the first failure. */
+static int
+sync_dirs(const struct glow_fsync_group *g)
+{
+	int k;
+
+	for (k = 0; g->dirs[k]; k++)
+		if (glow_fsync_dir(g->dirs[k]) < 0)
+			return errno ? errno : EIO;
+	return 0;
+}
+
+int
+glow_fsync_group(struct glow_fsync_group *g)
+{
+	unsigned long ticket, target;
+	int err;
+
+	pthread_mutex_lock(&g->lock);
+	ticket = ++g->asked;    /* the caller's change is made: a sync that
+	                           starts from now on covers it */
+	for (;;) {
+		if (g->synced >= ticket) {
+			err = 0;
+			break;
+		}
+		if (g->failed >= ticket) {
+			err = g->err;
+			break;
+		}
+		if (g->busy) {
+			pthread_cond_wait(&g->done, &g->lock);
+			continue;
+		}
+		g->busy = 1;
+		target = g->asked;
+		pthread_mutex_unlock(&g->lock);
+		err = sync_dirs(g);
+		pthread_mutex_lock(&g->lock);
+		g->busy = 0;
+		if (err) {
+			g->failed = target;
+			g->err = err;
+		} else {
+			g->synced = target;
+		}
+		pthread_cond_broadcast(&g->done);
+	}
+	pthread_mutex_unlock(&g->lock);
+	if (err)
+		errno = err;
+	return err ? -1 : 0;
+}

@@ -13,6 +13,7 @@
 #define GLOW_FSIO_H
 
 #include <sys/types.h>
+#include <pthread.h>
 #include <stddef.h>
 
 #include "core/buf.h"
@@ -45,5 +46,25 @@ int glow_write_all(int fd, const void *p, size_t n);
  * rename or a new file in it survives a crash.  0, or -1 with errno. */
 int glow_fsync_dir(const char *dir);
 int glow_fsync_dir_of(const char *path);
+
+/*
+ * Group commit: threads that each made a change in the same directories
+ * (a rename, a link) share one fsync of each.  glow_fsync_group() returns
+ * once every directory has been fsync'ed after the caller's change: the
+ * first caller syncs, those arriving meanwhile wait and are covered by the
+ * next sync, one for all of them.  0, or -1 with errno when the sync that
+ * covered the caller failed.  Initialise with GLOW_FSYNC_GROUP_INIT and set
+ * dirs (up to 2, NULL-terminated) before the first call.
+ */
+struct glow_fsync_group {
+	pthread_mutex_t lock;
+	pthread_cond_t done;
+	unsigned long asked, synced, failed;
+	int busy, err;
+	const char *dirs[3];
+};
+#define GLOW_FSYNC_GROUP_INIT { PTHREAD_MUTEX_INITIALIZER, \
+	PTHREAD_COND_INITIALIZER, 0, 0, 0, 0, 0, { NULL, NULL, NULL } }
+int glow_fsync_group(struct glow_fsync_group *g);
 
 #endif

@@ -39,15 +39,15 @@
  *                  so a byte-wise sort of the names is the order of arrival
  *   SPOOL/done/, SPOOL/failed/   glow-trigger's (see glow-trigger(1))
  *   SPOOL/state/   glow-webhook's state unless -S gives another directory:
- *     seen/        one empty marker file per delivery ID ("d-ID") and per
- *                  body SHA-256 ("h-HEX"), created with O_EXCL, whose
- *                  mtime is when it was first seen; kept 4 days
+ *     seen/        one marker per delivery ID ("d-ID": its spool name, and
+ *                  whether committed) and per body fingerprint ("h-HEX":
+ *                  the delivery ID), below; kept 8 days
  *     counters     the metrics, one "name value" line each, under flock
  *     installations.json   the installations of record
  *
  * An envelope is written to tmp/, fdatasync'ed, renamed into new/, and new/
- * is fsync'ed before the delivery is answered: a file in new/ is whole and
- * durable.  A reader takes files from new/ by renaming them (rename is
+ * (with seen/) is fsync'ed before the delivery is answered: a file in new/
+ * is whole and durable.  A reader takes files from new/ by renaming them (rename is
  * atomic; the loser of a race gets ENOENT) and ignores names starting with
  * a dot.
  *
@@ -69,8 +69,11 @@
 #define GLOW_WEBHOOK_MAX_HEAD 65536
 /* Secrets accepted at once (rotation). */
 #define GLOW_WEBHOOK_MAX_SECRETS 8
-/* Seen markers are kept 4 days: longer than GitHub's 3-day redelivery. */
-#define GLOW_WEBHOOK_EXPIRY (4L * 24 * 3600)
+/* Seen markers are kept 8 days: longer than redelivery allows (3 days on
+ * github.com, 7 on GitHub Enterprise Server). */
+#define GLOW_WEBHOOK_EXPIRY (8L * 24 * 3600)
+/* A temporary file this old was left by a killed writer. */
+#define GLOW_WEBHOOK_STALE 600L
 
 struct glow_webhook_req {
 	char method[16];
@@ -190,40 +193,67 @@ int glow_webhook_envelope(struct glow_buf *out, const char *event,
     const struct glow_json *doc);
 
 /*
- * Deduplication in the directory seen (created if missing).  Marks the
- * delivery ID and the body's fingerprint (hash) as seen, atomically across processes
- * (O_CREAT|O_EXCL), and answers whether either had been seen within
- * expiry seconds before now.  A marker older than that is replaced under
- * seen/.lock.  If the delivery ID is new and the body is not, the ID stays
- * marked (its body is known).
+ * Deduplication and the spool, crash-safe by construction.  A delivery is
+ * committed to the spool exactly once, or not marked seen:
+ *
+ *   glow_webhook_spool_name()   its name in the spool, from its arrival
+ *   glow_webhook_claim()        its markers in seen/ (below): NEW, or a
+ *                               duplicate of a committed delivery (its ID)
+ *                               or of another delivery's body
+ *   glow_webhook_spool()        tmp/NAME, fdatasync, rename into new/
+ *   (the caller)                fsync of new/ and seen/ (glow_fsync_group)
+ *   glow_webhook_commit()       the marker says committed; then answer
+ *
+ * The d-ID marker holds NAME from the instant it exists and is locked
+ * (flock) by the one process spooling the delivery.  A process killed at
+ * any point leaves it unlocked and not committed; a redelivery then waits
+ * for no one, finds NAME in none of new/, cur/, done/, failed/, removes the
+ * dead attempt's tmp/NAME and spools the delivery (once).  If NAME is
+ * found, the attempt did commit: a duplicate.  A concurrent redelivery
+ * waits for the lock.  The h-HEX marker holds the delivery ID that brought
+ * the body: the same ID is the same delivery (a crashed attempt), another
+ * ID a replayed body.  Markers older than expiry count as absent.
  */
 enum glow_webhook_seen {
 	GLOW_WEBHOOK_NEW = 0,
-	GLOW_WEBHOOK_DUP_DELIVERY,      /* the delivery ID was seen */
+	GLOW_WEBHOOK_DUP_DELIVERY,      /* the delivery ID was committed */
 	GLOW_WEBHOOK_DUP_BODY           /* another ID brought the same body */
 };
-int glow_webhook_seen(const char *seen, const char *delivery,
-    const unsigned char hash[32], time_t now, long expiry,
+struct glow_webhook_claim {
+	int fd;                 /* the d- marker, locked; -1: none */
+	size_t len;             /* its text's length */
+};
+/* name: the delivery's file name in the spool (glow_webhook_spool_name). */
+int glow_webhook_spool_name(char *name, size_t namesz, const char *delivery,
+    const struct timespec *ts);
+/* Is name one glow_webhook_spool_name() could make (no '/', ".json")? */
+int glow_webhook_delivery_name_ok(const char *name);
+/* 0 with *result (NEW: c holds the claim, to commit or release), or -1. */
+int glow_webhook_claim(const char *seen, const char *spool,
+    const char *delivery, const unsigned char hash[32], const char *name,
+    time_t now, long expiry, struct glow_webhook_claim *c,
     enum glow_webhook_seen *result);
-/* Forget the markers of a delivery that could not be spooled. */
-void glow_webhook_unsee(const char *seen, const char *delivery,
-    const unsigned char hash[32]);
+/* The envelope is durable in new/: mark it committed, release the claim. */
+void glow_webhook_commit(struct glow_webhook_claim *c);
+/* Give the claim up uncommitted (spooling failed): a redelivery retries. */
+void glow_webhook_release(struct glow_webhook_claim *c);
 /*
- * Remove markers older than expiry, at most once per interval seconds
- * (seen/.pruned's mtime) and only if no other process holds seen/.lock.
- * Returns the number removed.
+ * Remove markers older than expiry, and what killed writers left (seen/'s
+ * temporary markers, spool/tmp/ files) older than GLOW_WEBHOOK_STALE, at
+ * most once per interval seconds (seen/.pruned's mtime) and only if no
+ * other process holds seen/.lock.  Returns the number of markers removed.
  */
-long glow_webhook_prune(const char *seen, time_t now, long expiry,
-    long interval);
+long glow_webhook_prune(const char *seen, const char *spool, time_t now,
+    long expiry, long interval);
 
 /*
- * Write the n bytes of an envelope into spool (tmp/ and new/ created if
- * missing): tmp/, fdatasync, rename into new/, fsync of new/.  The file's
- * name (without directory) goes to name.  ts is the time of arrival.
+ * Write the n bytes of an envelope into spool/tmp/name (tmp/ and new/
+ * created if missing), fdatasync, and rename it into new/.  The caller
+ * makes new/ durable (fsync) before it answers, and holds the delivery's
+ * claim (so tmp/name is its own).
  */
-int glow_webhook_spool(const char *spool, const char *delivery,
-    const struct timespec *ts, const void *p, size_t n, char *name,
-    size_t namesz);
+int glow_webhook_spool(const char *spool, const char *name, const void *p,
+    size_t n);
 
 /*
  * The metrics in Prometheus's text format (version 0.0.4) from the

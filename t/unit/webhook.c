@@ -1,7 +1,10 @@
 /* SPDX-License-Identifier: ISC */
 /* Unit tests for lib/events/webhook.c. */
+#include <sys/file.h>
 #include <sys/stat.h>
 
+#include <dirent.h>
+#include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
 #include <unistd.h>
@@ -176,41 +179,139 @@ test_envelope(void)
 	glow_buf_free(&b);
 }
 
+/* One delivery through claim (and, if new, spool and commit): its result. */
+static int
+deliver(const char *seen, const char *spool, const char *id,
+    const unsigned char *h, time_t now, long expiry, int commit)
+{
+	struct glow_webhook_claim c;
+	enum glow_webhook_seen r;
+	struct timespec ts = { now, 0 };
+	char name[256];
+
+	if (glow_webhook_spool_name(name, sizeof name, id, &ts) < 0 ||
+	    glow_webhook_claim(seen, spool, id, h, name, now, expiry, &c, &r) < 0)
+		return -1;
+	if (r == GLOW_WEBHOOK_NEW) {
+		if (glow_webhook_spool(spool, name, "{}\n", 3) < 0)
+			return -1;
+		if (commit)
+			glow_webhook_commit(&c);
+		else
+			glow_webhook_release(&c);
+	}
+	return (int)r;
+}
+
+/* Files in dir whose names contain s. */
+static int
+count_files(const char *path, const char *s)
+{
+	struct dirent *de;
+	DIR *dp = opendir(path);
+	int n = 0;
+
+	while (dp && (de = readdir(dp)))
+		n += de->d_name[0] != '.' && strstr(de->d_name, s) != NULL;
+	if (dp)
+		closedir(dp);
+	return n;
+}
+
 static void
 test_seen(void)
 {
-	char seen[128], path[256];
-	unsigned char h1[32], h2[32];
+	char seen[128], spool[128], path[512], newdir[256], tmp[512];
+	unsigned char h1[32], h2[32], h3[32];
+	struct glow_webhook_claim c;
 	enum glow_webhook_seen r;
 	struct timespec old[2] = { { 1000, 0 }, { 1000, 0 } };
 	time_t now = time(NULL);
+	int fd;
 
 	snprintf(seen, sizeof seen, "%s/seen", dir);
+	snprintf(spool, sizeof spool, "%s/dspool", dir);
+	snprintf(newdir, sizeof newdir, "%s/new", spool);
 	glow_sha256("one", 3, h1);
 	glow_sha256("two", 3, h2);
-	is_int(glow_webhook_seen(seen, "a", h1, now, 100, &r), 0, "seen a");
-	is_int(r, GLOW_WEBHOOK_NEW, "a is new");
-	glow_webhook_seen(seen, "a", h2, now, 100, &r);
-	is_int(r, GLOW_WEBHOOK_DUP_DELIVERY, "a again: duplicate delivery");
-	glow_webhook_seen(seen, "b", h1, now, 100, &r);
-	is_int(r, GLOW_WEBHOOK_DUP_BODY, "b with a's body: duplicate body");
-	glow_webhook_seen(seen, "b", h2, now, 100, &r);
-	is_int(r, GLOW_WEBHOOK_DUP_DELIVERY, "b stays marked");
-	glow_webhook_unsee(seen, "b", h2);
-	glow_webhook_seen(seen, "b", h2, now, 100, &r);
-	is_int(r, GLOW_WEBHOOK_NEW, "unseen b is new again");
+	glow_sha256("three", 5, h3);
+	is_int(deliver(seen, spool, "a", h1, now, 100, 1), GLOW_WEBHOOK_NEW,
+	    "a is new");
+	is_int(deliver(seen, spool, "a", h2, now + 1, 100, 1),
+	    GLOW_WEBHOOK_DUP_DELIVERY, "a again: duplicate delivery");
+	is_int(deliver(seen, spool, "b", h1, now, 100, 1), GLOW_WEBHOOK_DUP_BODY,
+	    "b with a's body: duplicate body");
+	is_int(deliver(seen, spool, "b", h2, now, 100, 1), GLOW_WEBHOOK_NEW,
+	    "b with its own body: new (a refused body commits nothing)");
+	is_int(count_files(newdir, "-a.json") + count_files(newdir, "-b.json"), 2,
+	    "one envelope each");
+
+	/* killed after spooling, before the commit mark: found by name */
+	is_int(deliver(seen, spool, "c", h3, now, 100, 0), GLOW_WEBHOOK_NEW,
+	    "c spooled, not marked committed");
+	is_int(deliver(seen, spool, "c", h3, now + 5, 100, 1),
+	    GLOW_WEBHOOK_DUP_DELIVERY, "its redelivery: a duplicate");
+	is_int(count_files(newdir, "-c.json"), 1, "c spooled once");
+
+	/* killed before the rename: the redelivery is spooled, once */
+	{
+		struct timespec ts = { now, 0 };
+		char name[256];
+		unsigned char h4[32];
+
+		glow_sha256("four", 4, h4);
+		glow_webhook_spool_name(name, sizeof name, "e", &ts);
+		ok(glow_webhook_claim(seen, spool, "e", h4, name, now, 100, &c,
+		    &r) == 0 && r == GLOW_WEBHOOK_NEW, "e claimed");
+		snprintf(tmp, sizeof tmp, "%s/tmp/%s", spool, name);
+		fd = open(tmp, O_WRONLY | O_CREAT, 0600);
+		close(fd);                      /* a half-written envelope */
+		glow_webhook_release(&c);       /* the writer dies */
+		is_int(deliver(seen, spool, "e", h4, now + 9, 100, 1),
+		    GLOW_WEBHOOK_NEW, "its redelivery is new (same body: ours)");
+		ok(access(tmp, F_OK) < 0, "the dead attempt's tmp file is gone");
+		is_int(count_files(newdir, "-e.json"), 1, "e spooled once");
+		is_int(deliver(seen, spool, "e", h4, now + 10, 100, 1),
+		    GLOW_WEBHOOK_DUP_DELIVERY, "and then a duplicate");
+	}
+
+	/* the claim is exclusive while held */
+	{
+		struct timespec ts = { now, 0 };
+		char name[256];
+		unsigned char h5[32];
+
+		glow_sha256("five", 4, h5);
+		glow_webhook_spool_name(name, sizeof name, "f", &ts);
+		ok(glow_webhook_claim(seen, spool, "f", h5, name, now, 100, &c,
+		    &r) == 0 && r == GLOW_WEBHOOK_NEW, "f claimed");
+		snprintf(path, sizeof path, "%s/d-f", seen);
+		fd = open(path, O_RDONLY);
+		ok(fd >= 0 && flock(fd, LOCK_EX | LOCK_NB) < 0 &&
+		    errno == EWOULDBLOCK, "a held claim is locked");
+		close(fd);
+		glow_webhook_release(&c);
+	}
+
 	snprintf(path, sizeof path, "%s/d-a", seen);
 	utimensat(AT_FDCWD, path, old, 0);
-	glow_webhook_unsee(seen, "zz", h1);     /* h-one goes */
-	glow_webhook_seen(seen, "a", h1, now, 100, &r);
-	is_int(r, GLOW_WEBHOOK_NEW, "an expired marker is replaced");
+	snprintf(path, sizeof path, "%s/h-", seen);
+	is_int(deliver(seen, spool, "a", h3, now, 100, 1), GLOW_WEBHOOK_DUP_BODY,
+	    "an expired ID is claimed again; h3 is c's body");
+	snprintf(path, sizeof path, "%s/d-a", seen);
 	utimensat(AT_FDCWD, path, old, 0);
-	is_int(glow_webhook_prune(seen, now, 100, 3600), 1, "prune removes it");
+	ok(glow_webhook_prune(seen, spool, now, 100, 3600) >= 1,
+	    "prune removes the expired marker");
 	ok(access(path, F_OK) < 0, "gone");
-	is_int(glow_webhook_prune(seen, now, 0, 3600), 0,
+	is_int(glow_webhook_prune(seen, spool, now, 0, 3600), 0,
 	    "pruned at most once an interval");
-	is_int(glow_webhook_prune(seen, now + 7200, 0, 3600), 3,
+	snprintf(tmp, sizeof tmp, "%s/tmp/stale.json", spool);
+	fd = open(tmp, O_WRONLY | O_CREAT, 0600);
+	close(fd);
+	utimensat(AT_FDCWD, tmp, old, 0);
+	ok(glow_webhook_prune(seen, spool, now + 7200, 0, 3600) > 0,
 	    "after the interval, again");
+	ok(access(tmp, F_OK) < 0, "a stale tmp/ file is removed");
 }
 
 static void
@@ -223,14 +324,17 @@ test_spool_counters(void)
 	struct stat st;
 
 	snprintf(spool, sizeof spool, "%s/spool", dir);
-	is_int(glow_webhook_spool(spool, "d-1", &ts, "{}\n", 3, name,
-	    sizeof name), 0, "spool");
+	is_int(glow_webhook_spool_name(name, sizeof name, "d-1", &ts), 0,
+	    "spool name");
+	is_int(glow_webhook_spool(spool, name, "{}\n", 3), 0, "spool");
 	is_str(name, "20240501T120000.123456Z-d-1.json", "spool name");
 	snprintf(path, sizeof path, "%s/new/%s", spool, name);
 	ok(stat(path, &st) == 0 && (st.st_mode & 0777) == 0600 &&
 	    st.st_size == 3, "in new/, 0600, whole");
-	is_int(glow_webhook_spool(spool, "../x", &ts, "{}", 2, name,
-	    sizeof name), -1, "a bad delivery ID is refused");
+	is_int(glow_webhook_spool_name(name, sizeof name, "../x", &ts), -1,
+	    "a bad delivery ID is refused");
+	is_int(glow_webhook_spool(spool, "../x.json", "{}", 2), -1,
+	    "a bad spool name is refused");
 	snprintf(counters, sizeof counters, "%s/counters", dir);
 	glow_counters_add(counters, names, 2);
 	glow_counters_add(counters, names, 1);
