@@ -348,7 +348,7 @@ job_start(struct envelope *e, struct run *r)
 	    "GLOW_DELIVERY", "GLOW_REPOSITORY", "GLOW_INSTALLATION_ID",
 	    "GLOW_RULE", "GLOW_ATTEMPT", "GLOW_ENVELOPE" };
 	const struct glow_rule *rule = &rules.v[r->rule];
-	struct glow_buf p = GLOW_BUF_INIT;
+	struct glow_buf p = GLOW_BUF_INIT, rec = GLOW_BUF_INIT;
 	const char *values[8], *envpath = NULL;
 	char num[24], **envp;
 	int fd;
@@ -376,8 +376,16 @@ job_start(struct envelope *e, struct run *r)
 	if (!(envp = glow_jobs_envp(environ, names, values, 8)))
 		glow_die(GLOW_EXIT_ERR, "cannot start rule '%s': out of memory",
 		    rule->id);
+	if (e->name) {
+		glow_spool_path(&rec, spool, GLOW_SPOOL_RUNNING, e->name);
+		glow_buf_printf(&rec, ",%s", rule->id);
+		if (rec.failed)
+			glow_die(GLOW_EXIT_ERR, "cannot start rule '%s': out of "
+			    "memory", rule->id);
+	}
 	fflush(NULL);
-	if (glow_job_start(&jobs, rule->run, fd, envp, rule->timeout, r) < 0) {
+	if (glow_job_start(&jobs, rule->run, fd, envp, rule->timeout,
+	    e->name ? rec.p : NULL, r) < 0) {
 		glow_warn("cannot start rule '%s':", rule->id);
 		r->not_before = glow_gh_clock() + 1;
 	} else {
@@ -387,6 +395,7 @@ job_start(struct envelope *e, struct run *r)
 	close(fd);
 	free(envp);
 	glow_buf_free(&p);
+	glow_buf_free(&rec);
 }
 
 /* Record the commands that ended; retry a failure later, or give up. */
@@ -734,6 +743,58 @@ claim_spool_poll(void)
 	return r;
 }
 
+/*
+ * The commands a glow-trigger that died left running (SPOOL/running/):
+ * each ended (glow_job_orphan) and recorded as an interrupted attempt, so
+ * that no (delivery, rule) ever runs twice at once.  The tallies of cur/
+ * are loaded again after.
+ */
+static void
+end_orphans(void)
+{
+	struct glow_spool_run rec;
+	const struct glow_spool_tally *t;
+	struct glow_buf path = GLOW_BUF_INIT, line = GLOW_BUF_INIT;
+	struct timespec ts;
+	char **names, *comma;
+	size_t n, i;
+	int ended;
+
+	if (glow_spool_list(&sp, GLOW_SPOOL_RUNNING, &names, &n) < 0)
+		spool_die();
+	for (i = 0; i < n; i++) {
+		glow_spool_path(&path, spool, GLOW_SPOOL_RUNNING, names[i]);
+		if ((ended = glow_job_orphan(glow_buf_str(&path), grace)) < 0)
+			glow_die(GLOW_EXIT_ERR, "cannot end the orphaned command "
+			    "of '%s':", glow_buf_str(&path));
+		if (!(comma = strrchr(names[i], ',')))
+			continue;       /* not a record of ours */
+		*comma = '\0';
+		t = glow_spool_tally_find(&tallies, names[i], comma + 1);
+		memset(&rec, 0, sizeof rec);
+		rec.envelope = names[i];
+		rec.rule = comma + 1;
+		rec.attempt = (t ? t->count : 0) + 1;
+		rec.error = ended ? "interrupted: glow-trigger stopped while the "
+		    "command ran; its process group was ended" :
+		    "interrupted: glow-trigger stopped while the command ran";
+		clock_gettime(CLOCK_REALTIME, &ts);
+		glow_buf_reset(&line);
+		glow_spool_run_format(&line, &rec, &ts);
+		if (line.failed || glow_spool_append(&sp, line.p, line.len) < 0)
+			spool_die();
+		glow_warn("orphaned command of rule '%s' for '%s' %s", rec.rule,
+		    rec.envelope, ended ? "ended" : "had ended");
+	}
+	glow_spool_names_free(names, n);
+	glow_buf_free(&path);
+	glow_buf_free(&line);
+	glow_spool_tally_free(&tallies);
+	if (nleftover &&
+	    glow_spool_tally_load(&sp, &tallies, leftover, nleftover) < 0)
+		spool_die();
+}
+
 static int
 run_spool(int watch)
 {
@@ -744,6 +805,9 @@ run_spool(int watch)
 	if (nleftover) {
 		if (glow_spool_tally_load(&sp, &tallies, leftover, nleftover) < 0)
 			spool_die();
+	}
+	end_orphans();
+	if (nleftover) {
 		if (verbose)
 			glow_warn("resuming %zu envelope%s left in '%s/cur'",
 			    nleftover, nleftover == 1 ? "" : "s", spool);

@@ -425,10 +425,10 @@ test_expect_success 'spool: one glow-trigger at a time' '
 	test -e sp5/done/l1.json
 '
 
-test_expect_success 'crash: kill -9 mid-run, rerun completes without running a completed rule again' '
+test_expect_success 'crash: kill -9 mid-run; the rerun ends the orphaned command first, never two copies' '
 	cat >c.json <<-\EOF &&
 	{"workflows": [{"id": "quick", "on": "push", "run": "echo quick >>ran.log"},
-	  {"id": "long", "on": "push", "timeout": 60, "run": "if [ -e second ]; then echo long >>ran.log; exit 0; fi; echo $$ >long.$GLOW_DELIVERY.pid; exec sleep 9876"}]}
+	  {"id": "long", "on": "push", "timeout": 60, "run": "exec 9>>lock.$GLOW_DELIVERY; flock -n 9 || echo overlap >>ran.log; if [ -e second ]; then echo long >>ran.log; exit 0; fi; echo $$ >long.$GLOW_DELIVERY.pid; exec sleep 9876"}]}
 	EOF
 	DELIVERY=c-1 push refs/heads/main a >e.json && spool_put sp6 c1.json &&
 	DELIVERY=c-2 push refs/heads/main a >e.json && spool_put sp6 c2.json &&
@@ -436,18 +436,20 @@ test_expect_success 'crash: kill -9 mid-run, rerun completes without running a c
 	pid=$! &&
 	i=0 && while ! { [ -s long.c-1.pid ] && grep -q quick sp6/runs.jsonl 2>/dev/null; } && [ $i -lt 200 ]; do sleep 0.05; i=$((i + 1)); done &&
 	kill -9 $pid; wait $pid
-	# the commands outlive a killed glow-trigger (their own groups): end them
-	for f in long.*.pid; do kill -9 -$(cat $f); done &&
-	sleep 0.2 && for f in long.*.pid; do
-		case $(ps -o stat= -p $(cat $f)) in ""|Z*) ;; *) return 1 ;; esac
-	done &&
+	# the command outlives a killed glow-trigger (its own group), recorded
+	orphan=$(cat long.c-1.pid) &&
+	kill -0 $orphan && test -n "$(ls sp6/running)" &&
 	test -e sp6/cur/c1.json &&
 	test "$(jq -s "map(select(.envelope == \"c1.json\" and .rule == \"quick\")) | length" sp6/runs.jsonl)" = 1 &&
 	test "$(jq -s "map(select(.envelope == \"c1.json\" and .rule == \"long\")) | length" sp6/runs.jsonl)" = 0 &&
 	touch second &&
-	glow-trigger -j 2 -s sp6 c.json >out2 2>err &&
+	glow-trigger -k 1 -j 2 -s sp6 c.json >out2 2>err &&
+	case $(ps -o stat= -p $orphan) in ""|Z*) ;; *) false ;; esac &&
+	grep -q "orphaned command of rule .long. for .c1.json. ended" err &&
+	test -z "$(ls sp6/running)" &&
+	! grep -q overlap ran.log &&
 	test -e sp6/done/c1.json && test -e sp6/done/c2.json &&
-	test "$(jq -r "select(.envelope == \"c1.json\") | .rule" sp6/runs.jsonl | sort | tr "\n" " ")" = "long quick " &&
+	test "$(jq -r "select(.envelope == \"c1.json\" and .rule == \"long\") | \"\(.attempt):\(.ok):\(.error // \"-\")\"" sp6/runs.jsonl | cut -c1-20 | tr "\n" " ")" = "1:false:interrupted: 2:true:- " &&
 	test "$(jq -r "select(.envelope == \"c2.json\") | .rule" sp6/runs.jsonl | sort | tr "\n" " ")" = "long quick " &&
 	test "$(grep -c quick ran.log)" = 2
 '

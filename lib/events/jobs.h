@@ -39,6 +39,7 @@ struct glow_job {
 	double killat;          /* after SIGTERM: when SIGKILL follows */
 	int termed;             /* SIGTERM sent (timeout or stop) */
 	int timed_out;          /* for its timeout, not a stop */
+	char *record;           /* its record file, removed when reaped */
 };
 
 struct glow_jobs {
@@ -58,9 +59,27 @@ int glow_jobs_full(const struct glow_jobs *js);
  * dispositions of SIGPIPE, SIGTERM, SIGINT, SIGHUP and SIGCHLD are reset to
  * the default and no signal is blocked.  -1 if fork(2) failed (or max jobs
  * run: EAGAIN).  Flush stdio before, as before any fork.
+ *
+ * record, if not NULL, is a file written before the command may start
+ * ("PGID START BOOT-ID": its process group, the leader's start time and
+ * this boot) and removed when the job is reaped.  The child waits for it:
+ * if the caller dies first, the command never runs (a job that runs is
+ * always recorded), and if it cannot be written, the command does not run
+ * and ends with status 127.  After a crash of the caller, the records left
+ * name the orphaned jobs (glow_job_orphan).
  */
 int glow_job_start(struct glow_jobs *js, const char *command, int fd,
-    char *const envp[], long timeout, void *arg);
+    char *const envp[], long timeout, const char *record, void *arg);
+
+/*
+ * End the orphaned job a record left by a crashed caller names: if its
+ * process group still lives on this boot (and its leader, if alive, is
+ * the recorded process), SIGTERM to the group, SIGKILL grace seconds
+ * later, and wait until no member is left.  The record is removed.
+ * 1 if a group was ended, 0 if none lived, -1 if the record could not be
+ * read or removed.
+ */
+int glow_job_orphan(const char *record, long grace);
 
 /*
  * Collect one job that ended: 1 with it in *job (no longer in the table)

@@ -69,7 +69,8 @@ int
 glow_spool_open(struct glow_spool *sp)
 {
 	static const char *const subs[] = { "", GLOW_SPOOL_TMP, GLOW_SPOOL_NEW,
-	    GLOW_SPOOL_CUR, GLOW_SPOOL_DONE, GLOW_SPOOL_FAILED };
+	    GLOW_SPOOL_CUR, GLOW_SPOOL_DONE, GLOW_SPOOL_FAILED,
+	    GLOW_SPOOL_RUNNING };
 	size_t i;
 
 	for (i = 0; i < sizeof subs / sizeof *subs; i++) {

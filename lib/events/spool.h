@@ -18,6 +18,11 @@
  *   SPOOL/done/         envelopes whose every matched command succeeded
  *   SPOOL/failed/       envelopes with a run that failed its last attempt,
  *                       or that could not be read as an envelope
+ *   SPOOL/running/      one record per command running now, NAME,RULE
+ *                       (glow_job_start(): its process group), removed
+ *                       when it ends; a record left by a glow-trigger that
+ *                       died names an orphaned command, ended before
+ *                       anything runs again (glow_job_orphan())
  *   SPOOL/runs.jsonl    one JSON line per attempt (below), appended durably
  *   SPOOL/trigger.lock  an flock(2) held by the glow-trigger that owns cur/
  *
@@ -58,6 +63,7 @@
 #define GLOW_SPOOL_CUR    "cur"
 #define GLOW_SPOOL_DONE   "done"
 #define GLOW_SPOOL_FAILED "failed"
+#define GLOW_SPOOL_RUNNING "running"
 #define GLOW_SPOOL_RUNS   "runs.jsonl"
 #define GLOW_SPOOL_LOCK   "trigger.lock"
 

@@ -7,6 +7,7 @@
 #include <sys/wait.h>
 
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -75,10 +76,10 @@ test_run(void)
 	fd = glow_jobs_stdin(NULL, "from stdin", 10);
 	ok(fd >= 0, "stdin: a private copy");
 	snprintf(cmd, sizeof cmd, "read x; echo \"$GREETING $x\" >%s; exit 3", out);
-	is_int(glow_job_start(&js, cmd, fd, env, 10, &arg), 0, "start");
+	is_int(glow_job_start(&js, cmd, fd, env, 10, NULL, &arg), 0, "start");
 	close(fd);
 	ok(glow_jobs_full(&js), "full at the cap");
-	ok(glow_job_start(&js, "true", 0, no_env, 10, NULL) < 0 && errno == EAGAIN,
+	ok(glow_job_start(&js, "true", 0, no_env, 10, NULL, NULL) < 0 && errno == EAGAIN,
 	    "start: refused past the cap");
 	ok(wait_job(&js, &j, &status, 0), "reap: the job ended");
 	ok(j.arg == &arg && js.n == 0, "reap: its arg, out of the table");
@@ -92,7 +93,7 @@ test_run(void)
 	/* a command that ignores SIGTERM: SIGKILL after the grace (1 s) */
 	t0 = glow_gh_clock();
 	glow_job_start(&js, "trap '' TERM; sleep 30 & wait; wait", 0, no_env, 1,
-	    NULL);
+	    NULL, NULL);
 	ok(wait_job(&js, &j, &status, 0), "timeout: the job ended");
 	ok(j.timed_out && j.termed, "timeout: marked timed out");
 	ok(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL,
@@ -101,11 +102,68 @@ test_run(void)
 	    "timeout: after the timeout and the grace");
 
 	/* a stop: SIGTERM at once, not a timeout */
-	glow_job_start(&js, "sleep 30", 0, no_env, 600, NULL);
+	glow_job_start(&js, "sleep 30", 0, no_env, 600, NULL, NULL);
 	ok(wait_job(&js, &j, &status, 1), "stop: the job ended");
 	ok(j.termed && !j.timed_out && WIFSIGNALED(status) &&
 	    WTERMSIG(status) == SIGTERM, "stop: SIGTERM, not timed out");
 	is_int((long long)glow_jobs_next(&js, 42), 42, "next: no job, no change");
+	glow_jobs_free(&js);
+	glow_buf_free(&b);
+}
+
+/* A job recorded, its caller gone: the orphan is found and ended. */
+static void
+test_orphan(void)
+{
+	struct glow_jobs js;
+	struct glow_job j;
+	char rec[] = "/tmp/glow-job-XXXXXX";
+	struct glow_buf b = GLOW_BUF_INIT;
+	long long pgid = 0;
+	int fd, status;
+
+	fd = mkstemp(rec);
+	close(fd);
+	unlink(rec);
+	glow_jobs_init(&js, 1, 1);
+	is_int(glow_job_start(&js, "sleep 30 & sleep 30", 0, no_env, 600, rec,
+	    NULL), 0, "start with a record");
+	ok(glow_read_file(rec, &b, 256) == 0 &&
+	    sscanf(b.p, "%lld", &pgid) == 1 && pgid == js.v[0].pid,
+	    "the record names the job's process group");
+	glow_gh_sleep(0.2);
+	ok(kill(-(pid_t)pgid, 0) == 0, "the group runs");
+	/* as if its caller had died: a fresh look at the record */
+	is_int(glow_job_orphan(rec, 1), 1, "an orphan: ended");
+	ok(access(rec, F_OK) < 0, "the record is removed");
+	/* the same record again: no live member (zombies do not count) */
+	fd = open(rec, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	(void)!write(fd, b.p, b.len);
+	close(fd);
+	is_int(glow_job_orphan(rec, 1), 0, "no live member is left");
+	ok(wait_job(&js, &j, &status, 0), "the leader is reaped");
+	is_int(glow_job_orphan(rec, 1), 0, "no record: nothing to end");
+
+	/* a record of another boot, or of a process since reused: left */
+	fd = open(rec, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	dprintf(fd, "%ld 1 not-this-boot\n", (long)getpid());
+	close(fd);
+	is_int(glow_job_orphan(rec, 1), 0, "another boot's record: nothing ended");
+	ok(kill(getpid(), 0) == 0, "(and this process lives)");
+	fd = open(rec, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	glow_buf_reset(&b);
+	glow_read_file("/proc/sys/kernel/random/boot_id", &b, 64);
+	dprintf(fd, "%ld 1 %.36s\n", (long)getpgrp(), b.p);
+	close(fd);
+	is_int(glow_job_orphan(rec, 1), 0,
+	    "a group whose leader started at another time: not ours, left");
+
+	/* the record cannot be written: the command never runs */
+	is_int(glow_job_start(&js, "touch ran", 0, no_env, 600,
+	    "/nonexistent/dir/rec", NULL), 0, "start, record impossible");
+	ok(wait_job(&js, &j, &status, 0) && WIFEXITED(status) &&
+	    WEXITSTATUS(status) == 127, "it ends 127");
+	ok(access("ran", F_OK) < 0, "and never ran");
 	glow_jobs_free(&js);
 	glow_buf_free(&b);
 }
@@ -115,5 +173,6 @@ main(void)
 {
 	test_envp();
 	test_run();
+	test_orphan();
 	return done_testing();
 }
