@@ -12,6 +12,9 @@
 #
 #   sh t/perf/webhook.sh [RUNS [SECONDS [CONNECTIONS]]]   (3, 10, 16)
 #
+# ONLY="glow webhook" measures only those contenders (names as in the
+# "runs" lines at the end).
+#
 # Every request is a distinct delivery: glow-webhook drops a body it has
 # seen, so a fixed body would measure its duplicate path.  wrk's LuaJIT has
 # no HMAC, so the script carries SHA-256: the 25,600-byte body prefix is
@@ -250,6 +253,7 @@ if [ -d /dev/shm ] && shm=$(mktemp -d /dev/shm/glow-perf.XXXXXX); then
 	names="$names glowshm"
 	trap 'cleanup; rm -rf "$shm"' EXIT
 fi
+[ -n "${ONLY:-}" ] && names=$ONLY
 sleep 1
 
 # Signed deliveries through each, checked before any load.
