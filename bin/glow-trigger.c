@@ -24,7 +24,7 @@
 #include "events/jobs.h"
 #include "events/spool.h"
 #include "github/github.h"
-#include "github/prfiles.h"
+#include "github/changes.h"
 
 #define MAX_ENVELOPE ((size_t)32 << 20)     /* a 25 MB payload and more */
 
@@ -42,7 +42,7 @@ static int gh_state;            /* 0 not yet, 1 ready, -1 failed */
 static struct glow_buf token = GLOW_BUF_INIT;
 static char gh_error[256];
 static struct glow_gh *gh_client(void *, struct glow_buf *);
-static struct glow_prfiles prfiles = { 0, gh_client, NULL };
+static struct glow_changes changes = { 0, gh_client, NULL };
 
 static const char usage_text[] =
 	"usage: glow-trigger [-avx] [-j jobs] [-k grace] [-t tokenfile] rules [envelope]\n"
@@ -114,9 +114,9 @@ read_rules(const char *path)
 	glow_buf_free(&b);
 }
 
-/* ---- GitHub, for a pull request's files (prfiles.h) ---- */
+/* ---- GitHub, for the changed files (changes.h) ---- */
 
-/* prfiles' client: the token and the client, made once. */
+/* the changes' client: the token and the client, made once. */
 static struct glow_gh *
 gh_client(void *arg, struct glow_buf *err)
 {
@@ -134,8 +134,8 @@ gh_client(void *arg, struct glow_buf *err)
 		struct glow_buf why = GLOW_BUF_INIT;
 
 		glow_gh_token_problem(&why, te, source);
-		snprintf(gh_error, sizeof gh_error, "%s (for the pull request's "
-		    "files)", why.p ? why.p : "no token");
+		snprintf(gh_error, sizeof gh_error, "%s (for the changed files)",
+		    why.p ? why.p : "no token");
 		glow_buf_free(&why);
 		goto out;
 	}
@@ -176,12 +176,17 @@ evaluate(struct glow_event *ev, const struct glow_json *doc, size_t *matched,
 		glow_buf_reset(&why);
 		m = glow_rule_match(&rules.v[i], ev, verbose ? &why : NULL);
 		if (m == GLOW_RULE_FILES) {
-			if (ev->files == GLOW_FILES_PENDING &&
-			    glow_prfiles_fetch(&prfiles, ev, doc, err) < 0) {
+			int got = ev->files == GLOW_FILES_PENDING ?
+			    glow_changes_fetch(&changes, ev, doc, err) : 0;
+
+			if (got < 0) {
 				glow_buf_free(&why);
 				glow_buf_free(&line);
 				return -1;
 			}
+			if (got == 1 && verbose)
+				glow_warn("no token: the push's files are its "
+				    "commits' lists, not its diff (glow-trigger(5))");
 			glow_buf_reset(&why);
 			m = glow_rule_match(&rules.v[i], ev, verbose ? &why : NULL);
 		}
@@ -836,7 +841,7 @@ parse_options(int argc, char **argv, struct options *o)
 	memset(o, 0, sizeof *o);
 	while ((c = glow_getopt(argc, argv, "aci:j:k:m:s:t:vVwx", usage_text)) != -1) {
 		switch (c) {
-		case 'a': prfiles.all = 1; break;
+		case 'a': changes.all = 1; break;
 		case 'c': o->check = 1; break;
 		case 'i': poll_ms = glow_optnum(optarg, 1, 3600000, c); break;
 		case 'j': max_jobs = (int)glow_optnum(optarg, 1, 1024, c); break;

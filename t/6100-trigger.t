@@ -120,7 +120,8 @@ match_case 'a later negation overrides: releases/10-alpha' 'not-wip code org'
 push refs/heads/wip/x src/a.c >e.json
 match_case 'branches-ignore: wip/x' 'code org'
 push refs/tags/v1.2 src/a.c >e.json
-match_case 'a tag push matches tag filters, never branch filters' 'tags code org'
+# "Path filters are not evaluated for pushes of tags": docs runs too.
+match_case 'a tag push matches tag filters, never branch filters; paths not evaluated' 'tags docs code org'
 push refs/heads/dev docs/a.md docs/b.md >e.json
 match_case 'paths: docs only, to dev' 'not-wip docs org'
 push refs/heads/main docs/a.md >e.json
@@ -156,6 +157,68 @@ test_expect_success 'a push of more than 1000 commits passes path filters (as in
 	jq -c ".payload.commits |= .[:1000]" big.json >k.json &&
 	glow-trigger rules.json k.json >out &&
 	test "$(matched out)" = "not-wip code org"
+'
+
+# "Diffs are limited to 300 files. If there are files changed that aren't
+# matched in the first 300 files returned by the filter, the workflow will
+# not run."
+test_expect_success 'only the first 300 files count' '
+	files=$(seq 1 300 | sed "s|^|f/|") &&
+	push refs/heads/dev $files src/late.c >e.json &&
+	cat >late.json <<-\EOF &&
+	{"workflows": [{"id": "late", "on": "push", "paths": ["src/**"], "run": "true"}]}
+	EOF
+	test_expect_code 1 glow-trigger late.json e.json >out
+'
+
+# "By default, a workflow only runs when a pull_request event's activity
+# type is opened, synchronize, or reopened."
+test_expect_success 'a pull_request rule without actions: opened, synchronize, reopened only' '
+	cat >pr.json <<-\EOF &&
+	{"workflows": [{"id": "pr", "on": ["pull_request", "pull_request_target"], "run": "true"},
+	  {"id": "closed", "on": "pull_request", "actions": ["closed"], "run": "true"}]}
+	EOF
+	for a in opened synchronize reopened closed labeled; do
+		env pull_request "\"$a\"" "\"glow-org/app\"" alice User "{\"pull_request\":{\"base\":{\"ref\":\"main\"}}}" >e.json &&
+		{ glow-trigger pr.json e.json >out; true; } &&
+		echo "$a: $(matched out)" >>got || return 1
+	done &&
+	printf "opened: pr\nsynchronize: pr\nreopened: pr\nclosed: closed\nlabeled: \n" >expect &&
+	test_cmp expect got
+'
+
+test_expect_success 'repository patterns ignore case, as GitHub names do' '
+	cat >repo.json <<-\EOF &&
+	{"workflows": [{"id": "r", "on": "push", "repository": "Glow-Org/APP", "run": "true"}]}
+	EOF
+	env push null "\"glow-org/app\"" alice User "{\"ref\":\"refs/heads/main\"}" >e.json &&
+	glow-trigger repo.json e.json >out && test "$(matched out)" = r &&
+	env push null "\"GLOW-ORG/App\"" alice User "{\"ref\":\"refs/heads/main\"}" >e.json &&
+	glow-trigger repo.json e.json >out && test "$(matched out)" = r
+'
+
+# "If you define a branch with the ! character, you must also define at
+# least one branch without the ! character."
+test_expect_success 'a list of negations alone is refused' '
+	printf "%s\n" "{\"workflows\": [{\"id\": \"a\", \"on\": \"push\", \"branches\": [\"!main\"], \"run\": \"x\"}]}" >bad.json &&
+	test_expect_code 2 glow-trigger -c bad.json 2>err &&
+	grep -q "rule .a.: key .branches.: only .!. patterns: add one without .!. (as Actions requires), or use the -ignore form" err
+'
+
+test_expect_success 'a backslash escapes any character' '
+	cat >esc.json <<-\EOF &&
+	{"workflows": [{"id": "e", "on": "push", "branches": ["re\\lease"], "run": "true"}]}
+	EOF
+	push refs/heads/release a >e.json &&
+	glow-trigger esc.json e.json >out && test "$(matched out)" = e
+'
+
+test_expect_success '-v: paths-ignore that leaves no file says so once' '
+	push refs/heads/dev a.md >e.json &&
+	glow-trigger -v rules.json e.json >out &&
+	jq -r "select(.rule == \"code\") | .reason" out >reason &&
+	grep -q "the one of 1 changed files left by .paths-ignore." reason &&
+	! grep -q "by by" reason
 '
 
 test_expect_success 'an envelope that is not one is an error' '
@@ -204,7 +267,7 @@ test_expect_success 'no path filter wanted: no API call' '
 
 test_expect_success 'no token: an error naming the variables' '
 	(unset GLOW_TOKEN; test_expect_code 2 glow-trigger rules.json e.json >out 2>err) &&
-	grep -q "^glow-trigger: cannot evaluate envelope .e.json.: no token: give -t FILE, or set GLOW_TOKEN, GH_TOKEN or GITHUB_TOKEN (for the pull request.s files)" err
+	grep -q "^glow-trigger: cannot evaluate envelope .e.json.: no token: give -t FILE, or set GLOW_TOKEN, GH_TOKEN or GITHUB_TOKEN (for the changed files)" err
 '
 
 test_expect_success 'the token may come from -t FILE' '
@@ -255,6 +318,73 @@ test_expect_success 'an API error is an error, with GitHub'"'"'s message' '
 	test_expect_code 2 glow-trigger rules.json e.json >out 2>err &&
 	grep -q "^glow-trigger: cannot evaluate envelope .e.json.: GET ./repos/glow-org/admin/pulls/999/files?per_page=100.: .*404 Not Found" err
 '
+# ---- a push's files: its diff, from the compare API ----
+
+# commit FILES-JSON: make the files glow-org/admin's whole tree; its sha
+commit() {
+	sim_ctl POST state "{\"op\":\"set_files\",\"repo\":\"glow-org/admin\",\"files\":$1}" | jq -r ".results[0].head_sha"
+}
+# cpush BEFORE AFTER [FILE...]: a push to main of glow-org/admin whose
+# commits claim to add FILE...
+cpush() {
+	b=$1 a=$2
+	shift 2
+	files=$(printf '"%s",' "$@")
+	[ $# -gt 0 ] || files=,
+	env push null '"glow-org/admin"' alice User \
+	    "{\"ref\":\"refs/heads/main\",\"before\":\"$b\",\"after\":\"$a\",\"commits\":[{\"id\":\"$a\",\"added\":[${files%,}],\"modified\":[],\"removed\":[]}]}"
+}
+cat >paths.json <<'EOF'
+{"workflows": [{"id": "src", "on": "push", "paths": ["src/**"], "run": "true"},
+  {"id": "tmp", "on": "push", "paths": ["tmp/**"], "run": "true"},
+  {"id": "any", "on": "push", "run": "true"}]}
+EOF
+
+# "Pushes to existing branches: A two-dot diff compares the head and base
+# SHAs directly with each other."
+test_expect_success 'a push: its files are its diff (compare API), not its commits'"'"' lists' '
+	c0=$(commit "{\"a.md\":\"a\"}") &&
+	c1=$(commit "{\"a.md\":\"a\",\"tmp/x\":\"x\",\"src/m.c\":\"1\"}") &&
+	c2=$(commit "{\"a.md\":\"a\",\"src/m.c\":\"1\"}") &&
+	echo $c0 $c1 $c2 >shas &&
+	cpush $c0 $c2 README.md >e.json &&
+	sim_ctl DELETE requests >/dev/null &&
+	glow-trigger paths.json e.json >out &&
+	test "$(matched out)" = "src any" &&
+	test "$(sim_count GET "/compare/$c0...$c2")" = 1
+'
+
+test_expect_success 'a file added then removed within the push is not changed' '
+	read c0 c1 c2 <shas &&
+	cpush $c0 $c2 tmp/x >e.json &&
+	glow-trigger -v paths.json e.json >out &&
+	test "$(jq -r "select(.rule == \"tmp\") | .matched" out)" = false
+'
+
+test_expect_success 'a rewinding force push: the files it takes back are changed' '
+	read c0 c1 c2 <shas &&
+	cpush $c2 $c1 >e.json &&
+	glow-trigger paths.json e.json >out &&
+	test "$(matched out)" = "tmp any"
+'
+
+test_expect_success 'no token: a push keeps its commits'"'"' lists (and -v says so)' '
+	read c0 c1 c2 <shas &&
+	cpush $c0 $c2 tmp/x >e.json &&
+	(unset GLOW_TOKEN; glow-trigger -v paths.json e.json >out 2>err) &&
+	test "$(matched out)" = "tmp any" &&
+	grep -q "no token: the push.s files are its commits. lists" err
+'
+
+test_expect_success 'a push creating a branch (before all zeros): its commits'"'"' lists' '
+	read c0 c1 c2 <shas &&
+	sim_ctl DELETE requests >/dev/null &&
+	cpush 0000000000000000000000000000000000000000 $c2 src/n.c >e.json &&
+	glow-trigger paths.json e.json >out &&
+	test "$(matched out)" = "src any" &&
+	test "$(sim_count GET /compare/)" = 0
+'
+
 sim_stop
 
 # ---- -x: running ----

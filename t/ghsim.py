@@ -130,6 +130,9 @@ weak ETag and answer If-None-Match with 304)
     GET|POST|PUT /repos/{o}/{r}/issues/{n}/labels  DELETE .../labels/{name}
     GET    /repos/{o}/{r}/pulls, /pulls/{n} (Accept ...diff: the diff, 406
            above 300 files), /pulls/{n}/files (at most 3000)
+    GET    /repos/{o}/{r}/compare/{base}...{head}  three-dot: files from the
+           merge base to head on page 1 only (at most 300), status
+           ahead|behind|identical|diverged, commits 250 a page
     /repositories/{id}/...  serves the repository with that id; a renamed
     repository's old path answers 301 (GET) or 307 to it.
     Unknown route: 404 {"message":"Not Found"}; a body that is not JSON:
@@ -1018,6 +1021,7 @@ class Sim:
             ("GET", R + r"/pulls", self.r_pulls, "token", False),
             ("GET", R + r"/pulls/(\d+)", self.r_pull, "token", False),
             ("GET", R + r"/pulls/(\d+)/files", self.r_pull_files, "token", False),
+            ("GET", R + r"/compare/([^/]+)", self.r_compare, "token", False),
         ]
         return [(m, re.compile(rx), fn, kind, content) for m, rx, fn, kind, content in table]
 
@@ -1671,6 +1675,71 @@ class Sim:
         self.need_ready(repo, ctx, True)
         chunk, hdrs = self.paginate(ctx, list(reversed(repo.history)))
         return 200, [self.commit_obj(ctx, repo, s) for s in chunk], hdrs
+
+    def ancestors(self, repo, sha):
+        """sha and its ancestors, nearest first."""
+        out = []
+        while sha:
+            out.append(sha)
+            sha = repo.commits[sha]["parent"]
+        return out
+
+    def r_compare(self, ctx, owner, name, basehead):
+        """GitHub's three-dot compare: the files changed from the merge
+        base to head, on the first page only, at most 300; status ahead,
+        behind, identical or diverged; commits paginated (default 250)."""
+        repo = self.get_repo(ctx, owner, name)
+        self.need_ready(repo, ctx, True)
+        if "..." not in basehead:
+            raise not_found()
+        b, h = unquote(basehead).split("...", 1)
+        try:
+            base = self.snapshot(ctx, repo, b, git=True)["sha"]
+            head = self.snapshot(ctx, repo, h, git=True)["sha"]
+        except HTTPError:
+            raise not_found()
+        up_b, up_h = self.ancestors(repo, base), self.ancestors(repo, head)
+        mb = next((x for x in up_h if x in up_b), None)
+        ahead, behind = up_h.index(mb) if mb else len(up_h), up_b.index(mb) if mb else len(up_b)
+        status = ("identical" if ahead == 0 and behind == 0 else
+                  "ahead" if behind == 0 else "behind" if ahead == 0 else "diverged")
+        old = repo.commits[mb]["files"] if mb else {}
+        new = repo.commits[head]["files"]
+        files = []
+        for fn in sorted(set(old) | set(new)):
+            if fn in old and fn in new and old[fn] == new[fn]:
+                continue
+            st = "added" if fn not in old else "removed" if fn not in new else "modified"
+            sha = hashlib.sha1(new.get(fn, b"")).hexdigest()
+            files.append({"sha": sha, "filename": fn, "status": st,
+                          "additions": 1, "deletions": 0, "changes": 1,
+                          "blob_url": "%s/%s/blob/%s/%s" % (GITHUB, repo.full_name, head, quote(fn)),
+                          "raw_url": "%s/%s/raw/%s/%s" % (GITHUB, repo.full_name, head, quote(fn)),
+                          "contents_url": "%s/repos/%s/contents/%s?ref=%s" % (ctx.base, repo.full_name, quote(fn), head),
+                          "patch": ""})
+        commits = list(reversed(up_h[:ahead]))
+        q = dict(ctx.query)
+        q.setdefault("per_page", "250")
+        try:
+            per_page = max(1, min(250, int(q["per_page"])))
+            page = max(1, int(q.get("page", 1)))
+        except ValueError:
+            per_page, page = 250, 1
+        chunk = commits[(page - 1) * per_page:page * per_page]
+        last = max(1, (len(commits) + per_page - 1) // per_page)
+        hdrs = []
+        if page < last:
+            hdrs.append(("Link", '<%s%s?per_page=%d&page=%d>; rel="next"' % (
+                ctx.base, ctx.path, per_page, page + 1)))
+        out = {"url": "%s/repos/%s/compare/%s...%s" % (ctx.base, repo.full_name, b, h),
+               "status": status, "ahead_by": ahead, "behind_by": behind,
+               "total_commits": ahead,
+               "base_commit": self.commit_obj(ctx, repo, base),
+               "merge_base_commit": self.commit_obj(ctx, repo, mb) if mb else None,
+               "commits": [self.commit_obj(ctx, repo, x) for x in chunk]}
+        if page == 1:
+            out["files"] = files[:300]
+        return 200, out, hdrs
 
     def r_commit(self, ctx, owner, name, ref):
         repo = self.get_repo(ctx, owner, name)

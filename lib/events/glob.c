@@ -140,7 +140,9 @@ glow_glob_compile(struct glow_glob *g, const char *pat, size_t len,
 			n++;
 			continue;
 		case '\\':
-			if (i + 1 < len && strchr("*?+[]\\!", pat[i + 1])) {
+			/* escapes the next character, whatever it is; a
+			 * '\\' at the very end is itself */
+			if (i + 1 < len) {
 				g->literal = 0;
 				i++;
 				c = (unsigned char)pat[i];

@@ -12,7 +12,8 @@
  *   +       one or more of the preceding character (or [...] set)
  *   [...]   one character of the set; ranges a-z, A-Z and 0-9 (or parts
  *           of them) only; a '-' first or last is literal
- *   \c      c literally, for c one of * ? + [ ] \ !  (else '\' is itself)
+ *   \c      c literally, for any c (\* \? \+ \[ \] \\ \! and the rest:
+ *           the backslash is dropped); a '\' at the very end is itself
  *   !       first: the pattern negates (see glow_glob_list_match)
  *
  * Everything else matches itself, case-sensitively, byte for byte.  A
@@ -23,7 +24,8 @@
  *
  * Lists: the patterns are evaluated in order and the last one that
  * matches decides: a positive pattern selects the string, a negated one
- * ("!...") deselects it.  So a list of only negations selects nothing.
+ * ("!...") deselects it.  So a list of only negations selects nothing;
+ * the rules file refuses one (rules.h), as Actions does.
  *
  * Matching simulates the pattern as an NFA over a bit set of positions:
  * time O(pattern x string), no backtracking, no allocation.

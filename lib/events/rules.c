@@ -47,6 +47,8 @@ static const char *const branch_events[] = { "push", "create", "delete",
 	"pull_request_review_comment", "pull_request_review_thread",
 	"workflow_run", NULL };
 static const char *const tag_events[] = { "push", "create", "delete", NULL };
+static const char *const pr_default_actions[] = { "opened", "synchronize",
+	"reopened", NULL };
 static const char *const path_events[] = { "push", "pull_request",
 	"pull_request_target", "pull_request_review",
 	"pull_request_review_comment", "pull_request_review_thread", NULL };
@@ -224,17 +226,37 @@ check_label(struct loader *L, int tok, const char *s)
 	return 0;
 }
 
+/*
+ * A list of patterns.  icase: GitHub's names are not case-sensitive (a
+ * repository), so the patterns are kept in lower case and matched against
+ * a lower-case name.  A list of negations alone is refused, as Actions
+ * refuses it: "If you define a branch with the ! character, you must also
+ * define at least one branch without the ! character."
+ */
 static int
-get_globs(struct loader *L, int tok, int allow_one, struct glow_globlist *out)
+get_globs(struct loader *L, int tok, int allow_one, int icase,
+    struct glow_globlist *out)
 {
 	struct glow_strlist s = { NULL, 0 };
 	struct glow_glob_error ge;
-	size_t i;
+	size_t i, positive = 0;
+	char *c;
 	int v;
 
 	if (get_strings(L, tok, allow_one, NULL, &s) < 0) {
 		strlist_free(&s);
 		return -1;
+	}
+	for (i = 0; i < s.n; i++) {
+		positive += s.v[i][0] != '!';
+		for (c = s.v[i]; icase && *c; c++)
+			if (*c >= 'A' && *c <= 'Z')
+				*c = (char)(*c + 32);
+	}
+	if (s.n && !positive) {
+		strlist_free(&s);
+		return bad(L, tok, "only '!' patterns: add one without '!' "
+		    "(as Actions requires), or use the -ignore form");
 	}
 	if (!(out->v = calloc(s.n, sizeof *out->v))) {
 		strlist_free(&s);
@@ -351,7 +373,7 @@ load_rule(struct loader *L, int obj, struct glow_rule *r)
 				return -1;
 			break;
 		case 4:
-			if (get_globs(L, v, 1, &r->repository) < 0)
+			if (get_globs(L, v, 1, 1, &r->repository) < 0)
 				return -1;
 			break;
 		case 5: case 6: gl = &r->branches; break;
@@ -397,7 +419,7 @@ load_rule(struct loader *L, int obj, struct glow_rule *r)
 				    rule_keys[5 + 2 * f], rule_keys[6 + 2 * f]);
 			filt_tok[f] = k;
 			gl->ignore = ign;
-			if (get_globs(L, v, 0, gl) < 0)
+			if (get_globs(L, v, 0, 0, gl) < 0)
 				return -1;
 		}
 	}
@@ -615,26 +637,47 @@ add_labels(struct glow_event *ev, const struct glow_json *d, int arr)
 	return 0;
 }
 
+/* A full commit SHA, not all zeros (a created or deleted ref's "before"
+ * or "after")? */
 static int
-push_files(struct glow_event *ev, const struct glow_json *d, int commits)
+sha_ok(const char *s)
+{
+	return s && strlen(s) == 40 && strspn(s, "0123456789abcdef") == 40 &&
+	    strspn(s, "0") != 40;
+}
+
+/*
+ * A push's files: its commits' own lists (up to the first 300 names), and
+ * when before and after are both commits, the compare API is to be asked
+ * (files pending, changes.h): Actions diffs the push, it does not take the
+ * union of its commits' lists.
+ */
+static int
+push_files(struct glow_event *ev, const struct glow_json *d, int p)
 {
 	static const char *const kinds[] = { "added", "modified", "removed" };
 	struct glow_buf b = GLOW_BUF_INIT;
-	int c, f, l;
+	int c, f, l, commits = glow_json_get(d, p, "commits");
 	size_t k;
 
 	ev->files = GLOW_FILES_LIST;
-	if (glow_json_type(d, commits) != GLOW_JSON_ARRAY)
-		return 0;
-	ev->ncommits = (size_t)glow_json_size(d, commits);
+	ev->before = dup_at(d, glow_json_get(d, p, "before"));
+	ev->after = dup_at(d, glow_json_get(d, p, "after"));
+	if (glow_json_type(d, commits) == GLOW_JSON_ARRAY)
+		ev->ncommits = (size_t)glow_json_size(d, commits);
 	if (ev->ncommits > GLOW_PUSH_MAX_COMMITS)
 		ev->files_unknown = 1;
+	else if (sha_ok(ev->before) && sha_ok(ev->after))
+		ev->files = GLOW_FILES_PENDING;
+	if (glow_json_type(d, commits) != GLOW_JSON_ARRAY)
+		return 0;
 	for (c = glow_json_first(d, commits); c >= 0; c = glow_json_next(d, c))
-		for (k = 0; k < 3; k++) {
+		for (k = 0; k < 3 && ev->nfile < GLOW_DIFF_MAX_FILES; k++) {
 			l = glow_json_get(d, c, kinds[k]);
 			if (glow_json_type(d, l) != GLOW_JSON_ARRAY)
 				continue;
-			for (f = glow_json_first(d, l); f >= 0;
+			for (f = glow_json_first(d, l); f >= 0 &&
+			    ev->nfile < GLOW_DIFF_MAX_FILES;
 			    f = glow_json_next(d, f)) {
 				glow_buf_reset(&b);
 				if (glow_json_string(d, f, &b) < 0)
@@ -735,7 +778,7 @@ glow_event_load(struct glow_event *ev, const struct glow_json *d,
 
 	/* changed files */
 	if (strcmp(ev->event, "push") == 0) {
-		if (push_files(ev, d, glow_json_get(d, p, "commits")) < 0)
+		if (push_files(ev, d, p) < 0)
 			goto nomem;
 	} else if (glow_json_type(d, pr) == GLOW_JSON_OBJECT) {
 		t = glow_json_get(d, pr, "number");
@@ -767,6 +810,8 @@ glow_event_free(struct glow_event *ev)
 	free(ev->sender);
 	free(ev->author);
 	free(ev->refname);
+	free(ev->before);
+	free(ev->after);
 	strlist_free(&ev->labels);
 	for (i = 0; i < ev->nfile; i++)
 		free(ev->file[i]);
@@ -835,11 +880,30 @@ glow_rule_match(const struct glow_rule *r, const struct glow_event *ev,
 	if (r->actions.n && !has(&r->actions, ev->action, 0))
 		return ev->action ? no(why, "action '%s' not in 'actions'",
 		    ev->action) : no(why, "event '%s' has no action", ev->event);
+	/* "By default, a workflow only runs when a pull_request event's
+	 * activity type is opened, synchronize, or reopened." */
+	if (!r->actions.n && (strcmp(ev->event, "pull_request") == 0 ||
+	    strcmp(ev->event, "pull_request_target") == 0) &&
+	    !in_list(pr_default_actions, ev->action ? ev->action : ""))
+		return no(why, "action '%s' is not one of a pull request's "
+		    "defaults (opened, synchronize, reopened; set 'actions')",
+		    ev->action ? ev->action : "");
 	if (r->repository.n) {
+		char lower[GLOW_REPO_MAX + 1];
+		size_t n, k;
+
 		if (!ev->repository)
 			return no(why, "no repository in the event");
+		/* GitHub's names are not case-sensitive: both in lower case */
+		n = strlen(ev->repository);
+		if (n > GLOW_REPO_MAX)
+			return no(why, "repository name too long");
+		for (k = 0; k <= n; k++)
+			lower[k] = (char)(ev->repository[k] >= 'A' &&
+			    ev->repository[k] <= 'Z' ? ev->repository[k] + 32 :
+			    ev->repository[k]);
 		if (!glow_glob_list_match(r->repository.v, r->repository.n,
-		    ev->repository, strlen(ev->repository), NULL))
+		    lower, n, NULL))
 			return no(why, "repository '%s' not selected by "
 			    "'repository'", ev->repository);
 	}
@@ -877,7 +941,9 @@ glow_rule_match(const struct glow_rule *r, const struct glow_event *ev,
 			    l->ignore));
 		}
 	}
-	if (r->paths.n) {
+	/* "Path filters are not evaluated for pushes of tags." */
+	if (r->paths.n && !(strcmp(ev->event, "push") == 0 &&
+	    ev->ref == GLOW_REF_TAG)) {
 		if (ev->files == GLOW_FILES_NONE)
 			return no(why, "event '%s' has no changed files",
 			    ev->event);
@@ -887,6 +953,8 @@ glow_rule_match(const struct glow_rule *r, const struct glow_event *ev,
 			return GLOW_RULE_FILES;
 		}
 		if (!ev->files_unknown) {
+			/* "Diffs are limited to 300 files": the first count,
+			 * unless the caller asked for all (glow-trigger -a) */
 			for (i = 0; i < ev->nfile; i++) {
 				sel = glow_glob_list_match(r->paths.v, r->paths.n,
 				    ev->file[i], strlen(ev->file[i]), &which);
@@ -900,7 +968,7 @@ glow_rule_match(const struct glow_rule *r, const struct glow_event *ev,
 				return ev->nfile == 0 ? no(why, "no changed files") :
 				    no(why, "%s of %zu changed files %s by '%s'",
 				    ev->nfile == 1 ? "the one" : "none", ev->nfile,
-				    r->paths.ignore ? "left by" : "selected",
+				    r->paths.ignore ? "left" : "selected",
 				    fname("paths", r->paths.ignore));
 		}
 	}
@@ -911,7 +979,10 @@ glow_rule_match(const struct glow_rule *r, const struct glow_event *ev,
 		if ((r->branches.n || r->tags.n) && ev->refname)
 			glow_buf_printf(why, ", %s '%s'", ev->ref == GLOW_REF_TAG ?
 			    "tag" : "branch", ev->refname);
-		if (r->paths.n && ev->files_unknown)
+		if (r->paths.n && strcmp(ev->event, "push") == 0 &&
+		    ev->ref == GLOW_REF_TAG)
+			glow_buf_adds(why, ", a tag (path filters not evaluated)");
+		else if (r->paths.n && ev->files_unknown)
 			glow_buf_printf(why, ", changed files not all listed "
 			    "(path filter passes)");
 		else if (r->paths.n)

@@ -52,6 +52,10 @@
 #define GLOW_RULE_TIMEOUT_MAX 86400
 /* Actions: a push of more than 1000 commits always runs the workflow. */
 #define GLOW_PUSH_MAX_COMMITS 1000
+/* "Diffs are limited to 300 files" (Actions' path filters). */
+#define GLOW_DIFF_MAX_FILES 300
+/* The longest repository full name matched: owner 39, name 100. */
+#define GLOW_REPO_MAX 140
 
 struct glow_strlist {
 	char **v;
@@ -100,7 +104,8 @@ enum glow_ref_kind { GLOW_REF_NONE = 0, GLOW_REF_BRANCH, GLOW_REF_TAG };
 
 enum glow_files_state {
 	GLOW_FILES_NONE = 0,    /* the event carries no changed files */
-	GLOW_FILES_PENDING,     /* a pull request: files to be fetched */
+	GLOW_FILES_PENDING,     /* a pull request or a push: files to be
+	                           fetched (changes.h) */
 	GLOW_FILES_LIST         /* file[] holds them */
 };
 
@@ -123,6 +128,7 @@ struct glow_event {
 	char **file;
 	size_t nfile, capfile;
 	size_t ncommits;        /* push: commits listed */
+	char *before, *after;   /* push: the ref's old and new commits */
 };
 
 /*

@@ -116,7 +116,9 @@ static const struct { const char *pat, *s; int want; } m[] = {
 	{ "a\\*b", "axb", 0 },
 	{ "c\\+\\+", "c++", 1 },
 	{ "\\!x", "!x", 1 },
-	{ "a\\b", "a\\b", 1 },                  /* '\' before a plain char */
+	{ "a\\b", "ab", 1 },                    /* '\' escapes any char */
+	{ "a\\b", "a\\b", 0 },
+	{ "a\\", "a\\", 1 },                    /* at the end: itself */
 	{ "x\\[1]", "x[1]", 1 },
 	/* '!' inside is literal */
 	{ "a!b", "a!b", 1 },
