@@ -6,6 +6,8 @@
  * envelope of a spool directory (Maildir-style: new/ -> cur/ -> done/ or
  * failed/, each run recorded in runs.jsonl; spool.h).
  */
+#include <sys/stat.h>
+
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -17,14 +19,16 @@
 #include <unistd.h>
 
 #include "core/buf.h"
+#include "core/counters.h"
 #include "core/diag.h"
 #include "core/fsio.h"
 #include "core/json.h"
-#include "events/rules.h"
 #include "events/jobs.h"
+#include "events/rules.h"
 #include "events/spool.h"
-#include "github/github.h"
+#include "events/webhook.h"
 #include "github/changes.h"
+#include "github/github.h"
 
 #define MAX_ENVELOPE ((size_t)32 << 20)     /* a 25 MB payload and more */
 
@@ -32,7 +36,7 @@ static struct glow_rules rules;
 static int verbose, max_jobs = 2, max_attempts = 3;
 static long grace = 5, poll_ms = 500;
 static double wait_scale = 1, retry_base = 2;
-static const char *tokfile, *spool;
+static const char *tokfile, *spool, *retry;
 static volatile sig_atomic_t stopping;
 static int wake[2] = { -1, -1 };
 
@@ -47,7 +51,8 @@ static struct glow_changes changes = { 0, gh_client, NULL };
 static const char usage_text[] =
 	"usage: glow-trigger [-avx] [-j jobs] [-k grace] [-t tokenfile] rules [envelope]\n"
 	"       glow-trigger -s spool [-avw] [-i ms] [-j jobs] [-k grace] [-m attempts]\n"
-	"                    [-t tokenfile] rules\n"
+	"                    [-R delivery|all] [-t tokenfile] rules\n"
+	"       glow-trigger -s spool -M\n"
 	"       glow-trigger -c rules\n"
 	"       glow-trigger -h | --help | -V\n"
 	"\n"
@@ -57,7 +62,10 @@ static const char usage_text[] =
 	"  -i ms         spool mode: how often to look for new envelopes\n"
 	"  -j jobs       run at most jobs commands at once\n"
 	"  -k grace      seconds between SIGTERM and SIGKILL on a timeout\n"
+	"  -M            print the spool's metrics (Prometheus text) and exit\n"
 	"  -m attempts   spool mode: run a failing rule at most this often\n"
+	"  -R delivery   spool mode: run failed/'s envelopes of this delivery (all: every\n"
+	"                one) again first\n"
 	"  -s spool      spool mode: process the envelopes of this directory\n"
 	"  -t tokenfile  read the GitHub API token from tokenfile ('-': standard input)\n"
 	"  -V            print the version and exit\n"
@@ -304,6 +312,25 @@ spool_die(void)
 	}
 }
 
+/* Count one attempt by rule and result in SPOOL/counters.txt (counters.h);
+ * metrics never fail a run. */
+static void
+count_run(const char *rule, int ok)
+{
+	struct glow_buf path = GLOW_BUF_INIT, series = GLOW_BUF_INIT;
+	const char *name;
+
+	glow_spool_path(&path, spool, "counters.txt", NULL);
+	glow_buf_printf(&series, "glow_trigger_runs_total{rule=\"%s\",result=\"%s\"}",
+	    rule ? rule : "(evaluation)", ok ? "ok" : "failed");
+	name = glow_buf_str(&series);
+	if (path.failed || series.failed ||
+	    glow_counters_add(glow_buf_str(&path), &name, 1) < 0)
+		glow_warn("cannot count in '%s':", glow_buf_str(&path));
+	glow_buf_free(&path);
+	glow_buf_free(&series);
+}
+
 /* When the attempts-th failed attempt may be followed by another. */
 static double
 retry_at(int attempts)
@@ -338,6 +365,8 @@ record(const struct envelope *e, const struct run *r, int attempt, int status,
 		glow_die(GLOW_EXIT_ERR, "cannot record a run: out of memory");
 	if (spool && glow_spool_append(&sp, b.p, b.len) < 0)
 		spool_die();
+	if (spool)
+		count_run(rec.rule, glow_spool_run_ok(&rec));
 	glow_out(&b);
 	glow_buf_free(&b);
 	return glow_spool_run_ok(&rec);
@@ -800,6 +829,106 @@ end_orphans(void)
 		spool_die();
 }
 
+/* -R: failed/'s envelopes of delivery (or all) back into new/. */
+static void
+requeue(const char *delivery)
+{
+	struct glow_buf newname = GLOW_BUF_INIT;
+	struct timespec ts;
+	char **names, suffix[256];
+	size_t n, i, moved = 0, len;
+
+	snprintf(suffix, sizeof suffix, "-%s.json", delivery);
+	if (glow_spool_list(&sp, GLOW_SPOOL_FAILED, &names, &n) < 0)
+		spool_die();
+	for (i = 0; i < n; i++) {
+		len = strlen(names[i]);
+		if (strcmp(delivery, "all") != 0 && (len < strlen(suffix) ||
+		    strcmp(names[i] + len - strlen(suffix), suffix) != 0))
+			continue;
+		clock_gettime(CLOCK_REALTIME, &ts);
+		ts.tv_nsec = (ts.tv_nsec / 1000 + (long)moved) % 1000000 * 1000;
+		if (glow_spool_requeue(&sp, names[i], &ts, &newname) < 0)
+			spool_die();
+		if (verbose)
+			glow_warn("retrying '%s' as '%s'", names[i], newname.p);
+		moved++;
+	}
+	glow_spool_names_free(names, n);
+	glow_buf_free(&newname);
+	if (!moved)
+		glow_die(GLOW_EXIT_NO, "nothing to retry in '%s/failed' for '%s'",
+		    spool, delivery);
+}
+
+/* The oldest modification time of the first (sorted) envelope in sub. */
+static void
+oldest_in(const char *sub, time_t *oldest)
+{
+	struct glow_buf path = GLOW_BUF_INIT;
+	struct stat st;
+	char **names;
+	size_t n;
+
+	if (glow_spool_list(&sp, sub, &names, &n) < 0)
+		return;
+	if (n && glow_spool_path(&path, spool, sub, names[0]) == 0 &&
+	    stat(path.p, &st) == 0 && (!*oldest || st.st_mtime < *oldest))
+		*oldest = st.st_mtime;
+	glow_spool_names_free(names, n);
+	glow_buf_free(&path);
+}
+
+static size_t
+count_in(const char *sub)
+{
+	char **names;
+	size_t n;
+
+	if (glow_spool_list(&sp, sub, &names, &n) < 0)
+		return 0;
+	glow_spool_names_free(names, n);
+	return n;
+}
+
+/* -M: the spool's metrics, in Prometheus's text format (version 0.0.4). */
+static int
+metrics(void)
+{
+	struct glow_buf out = GLOW_BUF_INIT, text = GLOW_BUF_INIT, path = GLOW_BUF_INIT;
+	time_t oldest = 0, now = time(NULL);
+
+	glow_spool_init(&sp, spool);
+	glow_buf_printf(&out, "# HELP glow_trigger_backlog Envelopes waiting "
+	    "in new/.\n# TYPE glow_trigger_backlog gauge\n"
+	    "glow_trigger_backlog %zu\n", count_in(GLOW_SPOOL_NEW));
+	glow_buf_printf(&out, "# HELP glow_trigger_in_progress Envelopes being "
+	    "worked on in cur/.\n# TYPE glow_trigger_in_progress gauge\n"
+	    "glow_trigger_in_progress %zu\n", count_in(GLOW_SPOOL_CUR));
+	glow_buf_printf(&out, "# HELP glow_trigger_failed_envelopes Envelopes "
+	    "in failed/.\n# TYPE glow_trigger_failed_envelopes gauge\n"
+	    "glow_trigger_failed_envelopes %zu\n", count_in(GLOW_SPOOL_FAILED));
+	oldest_in(GLOW_SPOOL_NEW, &oldest);
+	oldest_in(GLOW_SPOOL_CUR, &oldest);
+	glow_buf_printf(&out, "# HELP glow_trigger_oldest_age_seconds Age of "
+	    "the oldest envelope waiting or in progress (0: none).\n"
+	    "# TYPE glow_trigger_oldest_age_seconds gauge\n"
+	    "glow_trigger_oldest_age_seconds %lld\n",
+	    oldest && now > oldest ? (long long)(now - oldest) : 0LL);
+	glow_spool_path(&path, spool, "counters.txt", NULL);
+	if (glow_counters_read(glow_buf_str(&path), &text) < 0)
+		glow_die(GLOW_EXIT_ERR, "cannot read '%s':", glow_buf_str(&path));
+	glow_metric_series(&out, glow_buf_str(&text), text.len,
+	    "glow_trigger_runs_total", "counter",
+	    "Attempts by rule and result (ok, failed).");
+	glow_out(&out);
+	glow_buf_free(&out);
+	glow_buf_free(&text);
+	glow_buf_free(&path);
+	glow_spool_free(&sp);
+	return GLOW_EXIT_OK;
+}
+
 static int
 run_spool(int watch)
 {
@@ -812,6 +941,8 @@ run_spool(int watch)
 			spool_die();
 	}
 	end_orphans();
+	if (retry)
+		requeue(retry);
 	if (nleftover) {
 		if (verbose)
 			glow_warn("resuming %zu envelope%s left in '%s/cur'",
@@ -827,7 +958,7 @@ run_spool(int watch)
 
 /* What the command line chose; the settings themselves are globals. */
 struct options {
-	int check, execute, watch;
+	int check, execute, watch, metrics;
 	const char *rules, *envelope;
 };
 
@@ -839,14 +970,17 @@ parse_options(int argc, char **argv, struct options *o)
 	int c;
 
 	memset(o, 0, sizeof *o);
-	while ((c = glow_getopt(argc, argv, "aci:j:k:m:s:t:vVwx", usage_text)) != -1) {
+	while ((c = glow_getopt(argc, argv, "aci:j:k:Mm:R:s:t:vVwx",
+	    usage_text)) != -1) {
 		switch (c) {
 		case 'a': changes.all = 1; break;
 		case 'c': o->check = 1; break;
 		case 'i': poll_ms = glow_optnum(optarg, 1, 3600000, c); break;
 		case 'j': max_jobs = (int)glow_optnum(optarg, 1, 1024, c); break;
 		case 'k': grace = glow_optnum(optarg, 0, 3600, c); break;
+		case 'M': o->metrics = 1; break;
 		case 'm': max_attempts = (int)glow_optnum(optarg, 1, 100, c); break;
+		case 'R': retry = optarg; break;
 		case 's': spool = optarg; break;
 		case 't': tokfile = optarg; break;
 		case 'v': verbose = 1; break;
@@ -857,9 +991,17 @@ parse_options(int argc, char **argv, struct options *o)
 	}
 	argc -= optind;
 	argv += optind;
+	if (o->metrics) {
+		if (!spool || argc || o->check || o->execute || o->watch || retry)
+			usage(GLOW_EXIT_ERR);
+		return;
+	}
 	if (argc < 1 || argc > ((spool || o->check) ? 1 : 2) ||
-	    (o->watch && !spool) || (o->check && (spool || o->execute)))
+	    (o->watch && !spool) || (o->check && (spool || o->execute)) ||
+	    (retry && !spool))
 		usage(GLOW_EXIT_ERR);
+	if (retry && strcmp(retry, "all") != 0 && !glow_webhook_delivery_ok(retry))
+		glow_die(GLOW_EXIT_ERR, "bad delivery '%s'", retry);
 	o->rules = argv[0];
 	o->envelope = argc > 1 ? argv[1] : "-";
 	if ((env = getenv("GLOW_WAIT_SCALE")) && *env) {
@@ -904,6 +1046,8 @@ main(int argc, char *argv[])
 	glow_setprogname(argv[0]);
 	glow_help(argc, argv, usage_text);
 	parse_options(argc, argv, &o);
+	if (o.metrics)
+		return metrics();
 	read_rules(o.rules);
 	if (o.check)
 		return GLOW_EXIT_OK;

@@ -221,6 +221,51 @@ test_expect_success '-v: paths-ignore that leaves no file says so once' '
 	! grep -q "by by" reason
 '
 
+# ---- conditions on payload fields ("if") ----
+
+cat >if.json <<'EOF'
+{"workflows": [
+  {"id": "merged", "on": "pull_request", "actions": ["closed"],
+   "if": {"field": "pull_request.merged", "equals": true}, "run": "true"},
+  {"id": "approved", "on": "pull_request_review",
+   "if": {"field": "review.state", "matches": "approved"}, "run": "true"},
+  {"id": "outsider", "on": "issues",
+   "if": {"not": {"any": [{"field": "issue.author_association", "equals": "OWNER"},
+                          {"field": "issue.author_association", "regex": "^(MEMBER|COLLABORATOR)$"}]}},
+   "run": "true"},
+  {"id": "first-label", "on": "issues",
+   "if": {"all": [{"field": "issue.labels.0.name", "equals": "bug"},
+                  {"field": "issue.milestone", "exists": false}]}, "run": "true"}
+]}
+EOF
+
+test_expect_success 'if: a payload field equals a value (a merged pull request)' '
+	env pull_request "\"closed\"" "\"glow-org/app\"" alice User "{\"pull_request\":{\"merged\":true,\"base\":{\"ref\":\"main\"}}}" >e.json &&
+	glow-trigger if.json e.json >out && test "$(matched out)" = merged &&
+	env pull_request "\"closed\"" "\"glow-org/app\"" alice User "{\"pull_request\":{\"merged\":false,\"base\":{\"ref\":\"main\"}}}" >e.json &&
+	test_expect_code 1 glow-trigger -v if.json e.json >out &&
+	test "$(jq -r "select(.rule == \"merged\") | .reason" out)" = "its '"'"'if'"'"' does not hold"
+'
+
+test_expect_success 'if: a pattern, a regular expression, not, any, all, exists' '
+	env pull_request_review "\"submitted\"" "\"glow-org/app\"" alice User "{\"review\":{\"state\":\"approved\"},\"pull_request\":{\"base\":{\"ref\":\"main\"}}}" >e.json &&
+	glow-trigger if.json e.json >out && test "$(matched out)" = approved &&
+	env issues "\"opened\"" "\"glow-org/app\"" alice User "{\"issue\":{\"author_association\":\"NONE\",\"labels\":[{\"name\":\"bug\"}],\"milestone\":null}}" >e.json &&
+	glow-trigger if.json e.json >out && test "$(matched out)" = "outsider first-label" &&
+	env issues "\"opened\"" "\"glow-org/app\"" alice User "{\"issue\":{\"author_association\":\"MEMBER\",\"labels\":[{\"name\":\"docs\"},{\"name\":\"bug\"}],\"milestone\":{\"id\":1}}}" >e.json &&
+	test_expect_code 1 glow-trigger if.json e.json >out
+'
+
+test_expect_success 'if: -c refuses a bad condition, naming it' '
+	for c in "{\"field\": \"a\", \"regex\": \"(\"}" "{\"field\": \"a\"}" \
+	    "{\"field\": \"a\", \"equals\": 1, \"exists\": true}" "{\"every\": []}" \
+	    "{\"field\": \"a..b\", \"exists\": true}" "{\"not\": [1]}"; do
+		printf "{\"workflows\": [{\"id\": \"a\", \"on\": \"push\", \"if\": %s, \"run\": \"x\"}]}\n" "$c" >bad.json &&
+		test_expect_code 2 glow-trigger -c bad.json 2>err &&
+		grep -q "rule .a.: key .if.: " err || { cat err; return 1; }
+	done
+'
+
 test_expect_success 'an envelope that is not one is an error' '
 	echo "{\"payload\": {}}" >e.json &&
 	test_expect_code 2 glow-trigger rules.json e.json 2>err &&
@@ -553,6 +598,43 @@ test_expect_success 'spool: one glow-trigger at a time' '
 	wait $pid &&
 	grep -q "cannot lock spool .sp5.: another glow-trigger is using it" err &&
 	test -e sp5/done/l1.json
+'
+
+test_expect_success 'spool: -R runs failed envelopes again (one delivery, or all)' '
+	cat >fix.json <<-\EOF &&
+	{"workflows": [{"id": "fixable", "on": "push", "run": "test -e fixed"}]}
+	EOF
+	DELIVERY=r-1 push refs/heads/main a >e.json && spool_put spr 20300101T000000.000000Z-r-1.json &&
+	DELIVERY=r-2 push refs/heads/main a >e.json && spool_put spr 20300101T000001.000000Z-r-2.json &&
+	test_expect_code 1 glow-trigger -m 1 -s spr fix.json >out &&
+	test "$(ls spr/failed | wc -l)" = 2 &&
+	touch fixed &&
+	glow-trigger -v -m 1 -R r-1 -s spr fix.json >out 2>err &&
+	grep -q "retrying .20300101T000000.000000Z-r-1.json. as " err &&
+	test "$(ls spr/failed)" = 20300101T000001.000000Z-r-2.json &&
+	test "$(ls spr/done | grep -c -- -r-1.json)" = 1 &&
+	jq -e "select(.delivery == \"r-1\") | .ok" out &&
+	glow-trigger -m 1 -R all -s spr fix.json >out &&
+	test -z "$(ls spr/failed)" && test "$(ls spr/done | wc -l)" = 2 &&
+	test_expect_code 1 glow-trigger -R r-9 -s spr fix.json 2>err &&
+	grep -q "nothing to retry in .spr/failed. for .r-9." err &&
+	test_expect_code 2 glow-trigger -R "../x" -s spr fix.json 2>err
+'
+
+test_expect_success 'spool: -M prints the backlog, the oldest age, failures and runs by rule' '
+	glow-trigger -s spr -M >m &&
+	grep -qx "glow_trigger_backlog 0" m &&
+	grep -qx "glow_trigger_failed_envelopes 0" m &&
+	grep -qx "glow_trigger_oldest_age_seconds 0" m &&
+	grep -qx "glow_trigger_runs_total{rule=\"fixable\",result=\"failed\"} 2" m &&
+	grep -qx "glow_trigger_runs_total{rule=\"fixable\",result=\"ok\"} 2" m &&
+	DELIVERY=r-3 push refs/heads/main a >e.json && spool_put spr 20300101T000003.000000Z-r-3.json &&
+	touch -d "90 seconds ago" spr/new/20300101T000003.000000Z-r-3.json &&
+	glow-trigger -s spr -M >m &&
+	grep -qx "glow_trigger_backlog 1" m &&
+	age=$(sed -n "s/^glow_trigger_oldest_age_seconds //p" m) &&
+	test "$age" -ge 90 && test "$age" -lt 200 &&
+	grep -q "^# TYPE glow_trigger_runs_total counter" m
 '
 
 test_expect_success 'crash: kill -9 mid-run; the rerun ends the orphaned command first, never two copies' '

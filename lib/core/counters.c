@@ -153,6 +153,27 @@ glow_metric_family(struct glow_buf *out, const char *text, size_t len,
 }
 
 void
+glow_metric_series(struct glow_buf *out, const char *text, size_t len,
+    const char *name, const char *type, const char *help)
+{
+	size_t i = 0, e, n = strlen(name);
+
+	glow_buf_printf(out, "# HELP %s %s\n# TYPE %s %s\n", name, help, name,
+	    type);
+	while (i < len) {
+		const char *nl = memchr(text + i, '\n', len - i);
+
+		e = nl ? (size_t)(nl - text) : len;
+		if (e - i > n && memcmp(text + i, name, n) == 0 &&
+		    (text[i + n] == ' ' || text[i + n] == '{')) {
+			glow_buf_add(out, text + i, e - i);
+			glow_buf_addc(out, '\n');
+		}
+		i = e + 1;
+	}
+}
+
+void
 glow_metrics_label(struct glow_buf *o, const char *s, size_t n)
 {
 	size_t i;

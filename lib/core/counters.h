@@ -42,6 +42,11 @@ void glow_metric_family(struct glow_buf *out, const char *text, size_t len,
     const char *name, const char *type, const char *help, const char *label,
     const char *const *values, int n);
 
+/* Append a metric family whose series are not known beforehand: HELP and
+ * TYPE, then every line of text for name or name{...}, in order. */
+void glow_metric_series(struct glow_buf *out, const char *text, size_t len,
+    const char *name, const char *type, const char *help);
+
 /* Append s[0..n) to o escaped for a label value ('\\', '"', newline). */
 void glow_metrics_label(struct glow_buf *o, const char *s, size_t n);
 

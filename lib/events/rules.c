@@ -6,6 +6,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "events/cond.h"
 #include "events/rules.h"
 
 /*
@@ -304,7 +305,7 @@ carries(const struct glow_rule *r, const char *const *events)
 static const char *const rule_keys[] = {
 	"id", "description", "on", "actions", "repository", "branches",
 	"branches-ignore", "tags", "tags-ignore", "paths", "paths-ignore",
-	"authors", "labels", "ignore_bots", "run", "timeout", NULL
+	"authors", "labels", "ignore_bots", "run", "timeout", "if", NULL
 };
 
 static int
@@ -409,6 +410,15 @@ load_rule(struct loader *L, int obj, struct glow_rule *r)
 				    GLOW_RULE_TIMEOUT_MAX);
 			r->timeout = (long)t;
 			break;
+		case 16: {
+			char why[200];
+			int at = v;
+
+			if (glow_cond_compile(&r->cond, d, v, &at, why,
+			    sizeof why) < 0)
+				return errno == ENOMEM ? -1 : bad(L, at, "%s", why);
+			break;
+		}
 		}
 		if (gl) {
 			/* a filter and its -ignore twin: i - 5 is 0..5 */
@@ -468,6 +478,7 @@ rule_free(struct glow_rule *r)
 	globlist_free(&r->branches);
 	globlist_free(&r->tags);
 	globlist_free(&r->paths);
+	glow_cond_free(r->cond);
 }
 
 void
@@ -702,6 +713,8 @@ glow_event_load(struct glow_event *ev, const struct glow_json *d,
 	char buf[32], *s;
 
 	memset(ev, 0, sizeof *ev);
+	ev->doc = d;
+	ev->payload = -1;
 	*why = NULL;
 	if (glow_json_type(d, 0) != GLOW_JSON_OBJECT ||
 	    glow_json_type(d, glow_json_get(d, 0, "event")) != GLOW_JSON_STRING ||
@@ -712,6 +725,7 @@ glow_event_load(struct glow_event *ev, const struct glow_json *d,
 		errno = EINVAL;
 		return -1;
 	}
+	ev->payload = p;
 	if (!(ev->event = glow_json_strdup(d, glow_json_get(d, 0, "event")))) {
 		*why = "not an envelope: a NUL in \"event\"";
 		errno = EINVAL;
@@ -921,6 +935,8 @@ glow_rule_match(const struct glow_rule *r, const struct glow_event *ev,
 			return no(why, "no label in 'labels' (%zu labels)",
 			    ev->labels.n);
 	}
+	if (r->cond && !glow_cond_eval(r->cond, ev->doc, ev->payload))
+		return no(why, "its 'if' does not hold");
 	if (r->branches.n || r->tags.n) {
 		kind = ev->ref == GLOW_REF_BRANCH ? "branch" : "tag";
 		if (ev->ref == GLOW_REF_NONE)

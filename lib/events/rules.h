@@ -57,6 +57,8 @@
 /* The longest repository full name matched: owner 39, name 100. */
 #define GLOW_REPO_MAX 140
 
+struct glow_cond;
+
 struct glow_strlist {
 	char **v;
 	size_t n;
@@ -77,6 +79,7 @@ struct glow_rule {
 	int any_event;          /* "on" holds "*" */
 	struct glow_strlist on, actions, authors, labels;
 	struct glow_globlist repository, branches, tags, paths;
+	struct glow_cond *cond; /* "if", or NULL (cond.h) */
 	size_t offset;          /* of the rule's object in the file */
 };
 
@@ -129,6 +132,8 @@ struct glow_event {
 	size_t nfile, capfile;
 	size_t ncommits;        /* push: commits listed */
 	char *before, *after;   /* push: the ref's old and new commits */
+	const struct glow_json *doc;    /* the envelope, for conditions: */
+	int payload;            /* it outlives the event; its payload */
 };
 
 /*

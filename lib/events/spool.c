@@ -181,6 +181,30 @@ glow_spool_retire(struct glow_spool *sp, const char *name, int failed)
 	return 0;
 }
 
+int
+glow_spool_requeue(struct glow_spool *sp, const char *name,
+    const struct timespec *now, struct glow_buf *newname)
+{
+	const char *dash = strchr(name, '-');
+	char stamp[32];
+	struct tm tm;
+
+	/* the arrival stamp goes, the rest (delivery and .json) stays */
+	gmtime_r(&now->tv_sec, &tm);
+	strftime(stamp, sizeof stamp, "%Y%m%dT%H%M%S", &tm);
+	glow_buf_reset(newname);
+	glow_buf_printf(newname, "%s.%06ldZ%s%s", stamp,
+	    (long)(now->tv_nsec / 1000), dash ? "" : "-", dash ? dash : name);
+	if (newname->failed)
+		return fail(sp, GLOW_SPOOL_NOMEM);
+	if (at(sp, GLOW_SPOOL_MOVE, GLOW_SPOOL_FAILED, name) < 0 ||
+	    glow_spool_path(&sp->to, sp->dir, GLOW_SPOOL_NEW, newname->p) < 0 ||
+	    rename(sp->path.p, sp->to.p) < 0)
+		return -1;
+	glow_spool_path(&sp->to, sp->dir, GLOW_SPOOL_NEW, NULL);
+	return glow_fsync_dir(sp->to.p);
+}
+
 /* ---- runs.jsonl ---- */
 
 int

@@ -127,6 +127,15 @@ int glow_spool_read(struct glow_spool *sp, const char *name,
 /* Move cur/name to failed/ (failed) or done/, and fsync that directory. */
 int glow_spool_retire(struct glow_spool *sp, const char *name, int failed);
 
+/*
+ * Put failed/name back into new/ to be run again, under a new name: the
+ * arrival stamp is now's, the rest is kept ("...-DELIVERY.json"), so that
+ * the earlier attempts in runs.jsonl (recorded under the old name) do not
+ * count against it.  The new name goes to newname; new/ is fsync'ed.
+ */
+int glow_spool_requeue(struct glow_spool *sp, const char *name,
+    const struct timespec *now, struct glow_buf *newname);
+
 /* ---- runs.jsonl ---- */
 
 /* One attempt, as recorded. */

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: ISC */
 /*
- * libFuzzer target for lib/events/rules.c and lib/events/glob.c (make fuzz;
+ * libFuzzer target for lib/events/rules.c, cond.c and glob.c (make fuzz;
  * build/fuzz/trigger_rules).  The input is a rules file: it loads, or
  * fails with a reason, an offset inside the input and (for a rule) an
  * index.  A loaded file's rules are matched against a few fixed
