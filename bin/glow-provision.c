@@ -123,75 +123,22 @@ note(void *arg, const char *line)
 
 /* --------------------------------------------------------------- tokens */
 
-/* The token's expiry from token JSON (expires_at), or 0. */
-static long long
-token_expiry(const char *text, size_t len)
-{
-	struct glow_json doc;
-	struct glow_json_error jerr;
-	char *s;
-	long long t = 0;
-
-	if (glow_json_parse(&doc, text, len, &jerr) < 0)
-		return 0;
-	if (glow_json_type(&doc, 0) == GLOW_JSON_OBJECT &&
-	    (s = glow_json_strdup(&doc, glow_json_get(&doc, 0, "expires_at")))) {
-		t = glow_time_parse(s, strlen(s));
-		free(s);
-	}
-	glow_json_free(&doc);
-	return t > 0 ? t : 0;
-}
-
 /* Run the token command: 0, or -1 with a diagnostic printed. */
 static int
 token_from_cmd(void)
 {
-	struct glow_buf out = GLOW_BUF_INIT, tok = GLOW_BUF_INIT;
-	FILE *f;
-	int st;
-	long long now, exp, margin;
+	struct glow_buf why = GLOW_BUF_INIT;
+	long long renew_at;
 
-	fflush(NULL);
-	if (!(f = popen(P.token_cmd, "r"))) {
-		glow_warn("cannot run token command:");
+	if (glow_gh_token_cmd(P.token_cmd, &P.token, &renew_at, &why) < 0) {
+		glow_warn("%s", glow_buf_str(&why));
+		glow_buf_free(&why);
 		return -1;
 	}
-	if (glow_read_fd(fileno(f), &out, (size_t)1 << 20) < 0) {
-		glow_warn("cannot read token command output:");
-		pclose(f);
-		glow_buf_wipe(&out);
-		return -1;
-	}
-	st = pclose(f);
-	if (st != 0) {
-		glow_warn("cannot mint a token: the token command failed "
-		    "(status %d)", st == -1 ? -1 : (st >> 8) & 0xff);
-		glow_buf_wipe(&out);
-		return -1;
-	}
-	if (glow_gh_token_parse(glow_buf_str(&out), out.len, &tok) < 0) {
-		glow_warn("cannot mint a token: no token in the token command's "
-		    "output");
-		glow_buf_wipe(&out);
-		return -1;
-	}
-	exp = token_expiry(out.p, out.len);
-	glow_buf_wipe(&out);
-	glow_buf_wipe(&P.token);
-	glow_buf_add(&P.token, tok.p, tok.len);
-	glow_buf_wipe(&tok);
-	if (P.token.failed)
-		nomem();
 	P.gh.token = P.token.p;
-	/* refresh 5 minutes early, or half way for short-lived tokens */
-	now = (long long)time(NULL);
-	margin = 300;
-	if (exp && (exp - now) / 2 < margin)
-		margin = (exp - now) / 2;
-	P.run.renew_at = exp ? exp - margin : 0;
+	P.run.renew_at = renew_at;
 	if (P.verbose)
-		glow_warn("minted a token%s", exp ? "" :
+		glow_warn("minted a token%s", renew_at ? "" :
 		    " (no expires_at: refreshed on 401 only)");
 	return 0;
 }

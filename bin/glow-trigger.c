@@ -28,6 +28,7 @@
 #include "events/spool.h"
 #include "events/webhook.h"
 #include "github/changes.h"
+#include "github/dispatch.h"
 #include "github/github.h"
 
 #define MAX_ENVELOPE ((size_t)32 << 20)     /* a 25 MB payload and more */
@@ -36,7 +37,8 @@ static struct glow_rules rules;
 static int verbose, max_jobs = 2, max_attempts = 3;
 static long grace = 5, poll_ms = 500;
 static double wait_scale = 1, retry_base = 2;
-static const char *tokfile, *spool, *retry;
+static const char *tokfile, *token_cmd, *spool, *retry;
+static long long renew_at;      /* the helper's token: renew then */
 static volatile sig_atomic_t stopping;
 static int wake[2] = { -1, -1 };
 
@@ -49,14 +51,17 @@ static struct glow_gh *gh_client(void *, struct glow_buf *);
 static struct glow_changes changes = { 0, gh_client, NULL };
 
 static const char usage_text[] =
-	"usage: glow-trigger [-avx] [-j jobs] [-k grace] [-t tokenfile] rules [envelope]\n"
-	"       glow-trigger -s spool [-avw] [-i ms] [-j jobs] [-k grace] [-m attempts]\n"
-	"                    [-R delivery|all] [-t tokenfile] rules\n"
+	"usage: glow-trigger [-avx] [-C command | -t tokenfile] [-j jobs] [-k grace]\n"
+	"                    rules [envelope]\n"
+	"       glow-trigger -s spool [-avw] [-C command | -t tokenfile] [-i ms]\n"
+	"                    [-j jobs] [-k grace] [-m attempts] [-R delivery|all] rules\n"
 	"       glow-trigger -s spool -M\n"
 	"       glow-trigger -c rules\n"
 	"       glow-trigger -h | --help | -V\n"
 	"\n"
 	"  -a            a pull request's every changed file, not only the first page\n"
+	"  -C command    run command for a token (glow-token's JSON), again before it\n"
+	"                expires\n"
 	"  -c            check the rules file and exit\n"
 	"  -h, --help    print this usage and exit\n"
 	"  -i ms         spool mode: how often to look for new envelopes\n"
@@ -124,43 +129,75 @@ read_rules(const char *path)
 
 /* ---- GitHub, for the changed files (changes.h) ---- */
 
-/* the changes' client: the token and the client, made once. */
+/*
+ * The token: from the credential helper (-C), run again when it is due
+ * (or forced, after a 401); else from -t or the environment, read once.
+ * 0, or -1 with the reason appended to err.
+ */
+static int
+token_get(struct glow_buf *err, int force)
+{
+	struct glow_buf why = GLOW_BUF_INIT;
+	enum glow_gh_token_err te;
+	const char *source;
+
+	if (token_cmd) {
+		if (!force && token.len && (!renew_at || time(NULL) < renew_at))
+			return 0;
+		if (glow_gh_token_cmd(token_cmd, &token, &renew_at, &why) < 0) {
+			glow_buf_printf(err, "%s", glow_buf_str(&why));
+			glow_buf_free(&why);
+			return -1;
+		}
+		if (verbose)
+			glow_warn("minted a token%s", renew_at ? "" :
+			    " (no expires_at: renewed on 401 only)");
+		gh.token = token.p;
+		return 0;
+	}
+	if (token.len)
+		return 0;
+	if (gh_error[0]) {
+		glow_buf_adds(err, gh_error);
+		return -1;
+	}
+	if ((te = glow_gh_token_load(tokfile, &token, &source)) != GLOW_GH_TOKEN_OK) {
+		glow_gh_token_problem(&why, te, source);
+		snprintf(gh_error, sizeof gh_error, "%s (for the changed files and "
+		    "dispatches)", why.p ? why.p : "no token");
+		glow_buf_free(&why);
+		glow_buf_adds(err, gh_error);
+		return -1;
+	}
+	gh.token = token.p;
+	return 0;
+}
+
+/* The GitHub client, made once, with a token (token_get). */
 static struct glow_gh *
 gh_client(void *arg, struct glow_buf *err)
 {
-	enum glow_gh_token_err te;
 	enum glow_gh_err e;
-	const char *source;
 
-	if (gh_state)
-		goto out;
-	gh_state = -1;
-	switch ((te = glow_gh_token_load(tokfile, &token, &source))) {
-	case GLOW_GH_TOKEN_OK:
-		break;
-	default: {
-		struct glow_buf why = GLOW_BUF_INIT;
-
-		glow_gh_token_problem(&why, te, source);
-		snprintf(gh_error, sizeof gh_error, "%s (for the changed files)",
-		    why.p ? why.p : "no token");
-		glow_buf_free(&why);
-		goto out;
+	(void)arg;
+	if (gh_state == 0) {
+		if ((e = glow_gh_init(&gh)) != GLOW_GH_OK ||
+		    (e = glow_gh_env(&gh)) != GLOW_GH_OK) {
+			glow_buf_printf(err, "cannot set up the GitHub client: %s",
+			    glow_gh_strerror(e));
+			gh_state = -1;
+			return NULL;
+		}
+		gh_state = 1;
 	}
+	if (gh_state < 0) {
+		glow_buf_adds(err, "no GitHub client");
+		return NULL;
 	}
-	if ((e = glow_gh_init(&gh)) != GLOW_GH_OK ||
-	    (e = glow_gh_env(&gh)) != GLOW_GH_OK) {
-		snprintf(gh_error, sizeof gh_error, "cannot set up the GitHub "
-		    "client: %s", glow_gh_strerror(e));
-		goto out;
-	}
+	if (token_get(err, 0) < 0)
+		return NULL;
 	gh.token = token.p;
-	gh_state = 1;
-out:
-	if (gh_state == 1)
-		return &gh;
-	glow_buf_adds(err, gh_error);
-	return NULL;
+	return &gh;
 }
 
 /* ---- matching ---- */
@@ -374,6 +411,51 @@ record(const struct envelope *e, const struct run *r, int attempt, int status,
 
 extern char **environ;
 
+/* After an attempt: done, retried later, or given up. */
+static void
+settle(struct run *r, int ok)
+{
+	r->attempts++;
+	if (ok)
+		r->state = RUN_OK;
+	else if (r->attempts >= (spool ? max_attempts : 1))
+		r->state = RUN_FAILED;
+	else {
+		r->state = RUN_PENDING;
+		r->not_before = retry_at(r->attempts);
+	}
+}
+
+/*
+ * A rule's dispatch (dispatch.h): sent now, through the client's retries
+ * and pacing, and recorded as an attempt; a 401 with a credential helper
+ * gets a new token and one more try.
+ */
+static void
+dispatch_run(struct envelope *e, struct run *r)
+{
+	const struct glow_rule *rule = &rules.v[r->rule];
+	struct glow_buf why = GLOW_BUF_INIT;
+	struct glow_gh *c;
+	double t0 = glow_gh_clock();
+	long status = 0;
+	int rc = -1;
+
+	if ((c = gh_client(NULL, &why))) {
+		rc = glow_dispatch_send(c, &rule->dispatch, &e->ev, &status, &why);
+		if (rc < 0 && status == 401 && token_cmd) {
+			glow_buf_reset(&why);
+			if (token_get(&why, 1) == 0)
+				rc = glow_dispatch_send(c, &rule->dispatch, &e->ev,
+				    &status, &why);
+		}
+	}
+	any_run = 1;
+	settle(r, record(e, r, r->attempts + 1, 0, 0, glow_gh_clock() - t0,
+	    rc < 0 ? glow_buf_str(&why) : NULL));
+	glow_buf_free(&why);
+}
+
 /* Start r's command, with the basics of the envelope in its environment. */
 static void
 job_start(struct envelope *e, struct run *r)
@@ -387,6 +469,10 @@ job_start(struct envelope *e, struct run *r)
 	char num[24], **envp;
 	int fd;
 
+	if (rule->dispatch.repository) {
+		dispatch_run(e, r);
+		return;
+	}
 	if (e->name) {
 		glow_spool_path(&p, spool, GLOW_SPOOL_CUR, e->name);
 		envpath = p.p;
@@ -438,7 +524,7 @@ reap(int stopping_now)
 {
 	struct glow_job j;
 	struct run *r;
-	int status, ok;
+	int status;
 
 	while (glow_jobs_reap(&jobs, &j, &status) > 0) {
 		r = j.arg;
@@ -447,17 +533,8 @@ reap(int stopping_now)
 			r->state = RUN_PENDING;
 			continue;
 		}
-		ok = record(r->env, r, r->attempts + 1, status, j.timed_out,
-		    glow_gh_clock() - j.start, NULL);
-		r->attempts++;
-		if (ok)
-			r->state = RUN_OK;
-		else if (r->attempts >= (spool ? max_attempts : 1))
-			r->state = RUN_FAILED;
-		else {
-			r->state = RUN_PENDING;
-			r->not_before = retry_at(r->attempts);
-		}
+		settle(r, record(r->env, r, r->attempts + 1, status, j.timed_out,
+		    glow_gh_clock() - j.start, NULL));
 	}
 }
 static void
@@ -970,10 +1047,11 @@ parse_options(int argc, char **argv, struct options *o)
 	int c;
 
 	memset(o, 0, sizeof *o);
-	while ((c = glow_getopt(argc, argv, "aci:j:k:Mm:R:s:t:vVwx",
+	while ((c = glow_getopt(argc, argv, "aC:ci:j:k:Mm:R:s:t:vVwx",
 	    usage_text)) != -1) {
 		switch (c) {
 		case 'a': changes.all = 1; break;
+		case 'C': token_cmd = optarg; break;
 		case 'c': o->check = 1; break;
 		case 'i': poll_ms = glow_optnum(optarg, 1, 3600000, c); break;
 		case 'j': max_jobs = (int)glow_optnum(optarg, 1, 1024, c); break;
@@ -1000,6 +1078,8 @@ parse_options(int argc, char **argv, struct options *o)
 	    (o->watch && !spool) || (o->check && (spool || o->execute)) ||
 	    (retry && !spool))
 		usage(GLOW_EXIT_ERR);
+	if (token_cmd && tokfile)
+		glow_die(GLOW_EXIT_ERR, "cannot use both -C and -t");
 	if (retry && strcmp(retry, "all") != 0 && !glow_webhook_delivery_ok(retry))
 		glow_die(GLOW_EXIT_ERR, "bad delivery '%s'", retry);
 	o->rules = argv[0];

@@ -312,7 +312,7 @@ test_expect_success 'no path filter wanted: no API call' '
 
 test_expect_success 'no token: an error naming the variables' '
 	(unset GLOW_TOKEN; test_expect_code 2 glow-trigger rules.json e.json >out 2>err) &&
-	grep -q "^glow-trigger: cannot evaluate envelope .e.json.: no token: give -t FILE, or set GLOW_TOKEN, GH_TOKEN or GITHUB_TOKEN (for the changed files)" err
+	grep -q "^glow-trigger: cannot evaluate envelope .e.json.: no token: give -t FILE, or set GLOW_TOKEN, GH_TOKEN or GITHUB_TOKEN (for the changed files and dispatches)" err
 '
 
 test_expect_success 'the token may come from -t FILE' '
@@ -428,6 +428,88 @@ test_expect_success 'a push creating a branch (before all zeros): its commits'"'
 	glow-trigger paths.json e.json >out &&
 	test "$(matched out)" = "src any" &&
 	test "$(sim_count GET /compare/)" = 0
+'
+
+sim_stop
+
+# ---- dispatch to GitHub Actions ----
+
+sim_config_default | jq '.installations[0].permissions.actions = "write"' >sim2.json &&
+sim_start sim2.json || exit 1
+GLOW_TOKEN=ghp_statictoken
+export GLOW_TOKEN
+
+test_expect_success 'dispatch: -c checks it (one of run and dispatch; a workflow wants a ref)' '
+	for d in "\"run\": \"x\", \"dispatch\": {\"repository\": \"o/r\", \"event_type\": \"e\"}" \
+	    "\"dispatch\": {\"repository\": \"o/r\", \"workflow\": \"w.yml\"}" \
+	    "\"dispatch\": {\"repository\": \"o/r\", \"event_type\": \"e\", \"ref\": \"main\"}" \
+	    "\"dispatch\": {\"repository\": \"o\", \"event_type\": \"e\"}" \
+	    "\"dispatch\": {\"repository\": \"o/r\", \"workflow\": \"w.yml\", \"event_type\": \"e\", \"ref\": \"main\"}" \
+	    "\"dispatch\": {\"repository\": \"o/r\", \"event_type\": \"e\", \"extra\": 1}"; do
+		printf "{\"workflows\": [{\"id\": \"a\", \"on\": \"push\", %s}]}\n" "$d" >bad.json &&
+		test_expect_code 2 glow-trigger -c bad.json 2>err || { cat err; return 1; }
+	done
+'
+
+cat >disp.json <<'EOF'
+{"workflows": [{"id": "rd", "on": "push", "dispatch": {"repository": "glow-org/admin", "event_type": "glow-push"}}]}
+EOF
+
+test_expect_success 'repository_dispatch: the delivery and the payload, within GitHub'"'"'s limits' '
+	DELIVERY=disp-1 push refs/heads/main a.c >e.json &&
+	sim_ctl DELETE requests >/dev/null &&
+	glow-trigger -x disp.json e.json >out &&
+	jq -e ".rule == \"rd\" and .ok and .attempt == 1" out &&
+	sim_ctl GET "requests?method=POST&path=/dispatches" >log &&
+	jq -e "length == 1 and .[0].status == 204" log &&
+	jq -e ".[0].body | .event_type == \"glow-push\" and .client_payload.delivery == \"disp-1\" and .client_payload.event == \"push\" and .client_payload.payload.ref == \"refs/heads/main\" and (.client_payload | keys | length) <= 10" log
+'
+
+test_expect_success 'repository_dispatch: a payload past 65,535 characters is left out' '
+	big=$(head -c 70000 /dev/zero | tr "\0" x) &&
+	env push null "\"glow-org/app\"" alice User "{\"ref\":\"refs/heads/main\",\"big\":\"$big\"}" >e.json &&
+	sim_ctl DELETE requests >/dev/null &&
+	glow-trigger -x disp.json e.json >out &&
+	jq -e .ok out &&
+	sim_ctl GET "requests?method=POST&path=/dispatches" >log &&
+	jq -e ".[0].status == 204 and (.[0].body.client_payload | .payload_omitted == true and (has(\"payload\") | not) and .delivery == \"d-push\")" log
+'
+
+cat >wf.json <<'EOF'
+{"workflows": [{"id": "wd", "on": "push", "dispatch": {"repository": "glow-org/admin", "workflow": "on-event.yml", "ref": "main"}}]}
+EOF
+
+test_expect_success 'workflow_dispatch: the envelope'"'"'s essentials as inputs' '
+	sim_ctl POST state "{\"op\":\"put_file\",\"repo\":\"glow-org/admin\",\"path\":\".github/workflows/on-event.yml\",\"content\":\"on:\\n  workflow_dispatch:\\n    inputs:\\n      delivery:\\n      event:\\n      action:\\n      repository:\\n      sender:\\njobs: {}\\n\"}" >/dev/null &&
+	DELIVERY=wd-1 push refs/heads/main a.c >e.json &&
+	sim_ctl DELETE requests >/dev/null &&
+	glow-trigger -x wf.json e.json >out &&
+	jq -e ".ok" out &&
+	sim_ctl GET "requests?method=POST&path=/actions/workflows/on-event.yml/dispatches" >log &&
+	jq -e ".[0].status == 204 and .[0].body.ref == \"main\" and .[0].body.inputs.delivery == \"wd-1\" and .[0].body.inputs.event == \"push\" and .[0].body.inputs.repository == \"glow-org/app\"" log
+'
+
+test_expect_success 'workflow_dispatch: GitHub'"'"'s refusal is a failed attempt, with its message' '
+	sim_ctl POST state "{\"op\":\"put_file\",\"repo\":\"glow-org/admin\",\"path\":\".github/workflows/on-event.yml\",\"content\":\"on:\\n  workflow_dispatch:\\njobs: {}\\n\"}" >/dev/null &&
+	test_expect_code 1 glow-trigger -x wf.json e.json >out &&
+	jq -e "(.ok | not) and (.error | test(\"422 Unexpected inputs provided\"))" out
+'
+
+test_expect_success 'dispatch in spool mode, with a credential helper (-C) renewed on a 401' '
+	cat >helper <<-\EOF &&
+	#!/bin/sh
+	# the first token is revoked already; then a good one
+	if [ -e minted ]; then t=ghp_statictoken; else t=ghp_revoked; touch minted; fi
+	printf "{\"token\":\"%s\",\"expires_at\":\"2099-01-01T00:00:00Z\"}\n" "$t"
+	EOF
+	chmod +x helper && rm -f minted &&
+	DELIVERY=sp-1 push refs/heads/main a.c >e.json &&
+	mkdir -p spd/new && cp e.json spd/new/20300101T000000.000000Z-sp-1.json &&
+	(unset GLOW_TOKEN; glow-trigger -v -C ./helper -s spd disp.json >out 2>err) &&
+	test -e spd/done/20300101T000000.000000Z-sp-1.json &&
+	jq -e ".ok and .rule == \"rd\"" out &&
+	test "$(grep -c "minted a token" err)" = 2 &&
+	! grep -q ghp_ err out
 '
 
 sim_stop

@@ -130,6 +130,11 @@ weak ETag and answer If-None-Match with 304)
     GET|POST|PUT /repos/{o}/{r}/issues/{n}/labels  DELETE .../labels/{name}
     GET    /repos/{o}/{r}/pulls, /pulls/{n} (Accept ...diff: the diff, 406
            above 300 files), /pulls/{n}/files (at most 3000)
+    POST   /repos/{o}/{r}/dispatches  repository_dispatch (204; 422 past 10
+           client_payload keys or 65,535 characters)
+    POST   /repos/{o}/{r}/actions/workflows/{file}/dispatches  204 when the
+           file declares workflow_dispatch and each input; 404 no such
+           workflow; 422 unknown ref or undeclared input
     GET    /repos/{o}/{r}/compare/{base}...{head}  three-dot: files from the
            merge base to head on page 1 only (at most 300), status
            ahead|behind|identical|diverged, commits 250 a page
@@ -1022,6 +1027,8 @@ class Sim:
             ("GET", R + r"/pulls/(\d+)", self.r_pull, "token", False),
             ("GET", R + r"/pulls/(\d+)/files", self.r_pull_files, "token", False),
             ("GET", R + r"/compare/([^/]+)", self.r_compare, "token", False),
+            ("POST", R + r"/dispatches", self.r_repo_dispatch, "token", True),
+            ("POST", R + r"/actions/workflows/([^/]+)/dispatches", self.r_workflow_dispatch, "token", True),
         ]
         return [(m, re.compile(rx), fn, kind, content) for m, rx, fn, kind, content in table]
 
@@ -1740,6 +1747,50 @@ class Sim:
         if page == 1:
             out["files"] = files[:300]
         return 200, out, hdrs
+
+    def r_repo_dispatch(self, ctx, owner, name):
+        """repository_dispatch: 204; 422 for a missing event_type (at most
+        100 characters), a client_payload of more than 10 top-level keys or
+        more than 65,535 characters."""
+        repo = self.get_repo(ctx, owner, name)
+        self.need_perm(ctx, repo, "contents", "write")
+        b = ctx.body
+        if not isinstance(b, dict) or not isinstance(b.get("event_type"), str) \
+                or not 1 <= len(b["event_type"]) <= 100:
+            raise HTTPError(422, "Invalid request.\n\nFor 'properties/event_type', nil is not a string.")
+        cp = b.get("client_payload", {})
+        if not isinstance(cp, dict):
+            raise HTTPError(422, "Invalid request.\n\nFor 'properties/client_payload', it is not an object.")
+        if len(cp) > 10:
+            raise HTTPError(422, "No more than 10 properties are allowed; %d were supplied." % len(cp))
+        if len(json.dumps(cp, separators=(",", ":"))) > 65535:
+            raise HTTPError(422, "client_payload is too large")
+        return 204, None, []
+
+    def r_workflow_dispatch(self, ctx, owner, name, wf):
+        """workflow_dispatch: 204 when .github/workflows/{wf} exists at the
+        head and declares workflow_dispatch; 404 for an unknown workflow;
+        422 for an unknown ref, or inputs it does not declare (more than 25
+        inputs: 422)."""
+        repo = self.get_repo(ctx, owner, name)
+        self.need_perm(ctx, repo, "actions", "write")
+        b = ctx.body
+        files = repo.commits[repo.head]["files"]
+        text = files.get(".github/workflows/" + unquote(wf))
+        if text is None:
+            raise not_found()
+        text = text.decode("utf-8", "replace")
+        if not isinstance(b, dict) or b.get("ref") not in ("main", "refs/heads/main"):
+            raise HTTPError(422, "No ref found for: %s" % (b or {}).get("ref"))
+        if "workflow_dispatch" not in text:
+            raise HTTPError(422, "Workflow does not have 'workflow_dispatch' trigger")
+        inputs = b.get("inputs") or {}
+        if len(inputs) > 25:
+            raise HTTPError(422, "you may only define up to 25 `inputs` for a `workflow_dispatch` event")
+        unknown = [k for k in inputs if not re.search(r"(?m)^\s+%s:\s*$" % re.escape(k), text)]
+        if unknown:
+            raise HTTPError(422, "Unexpected inputs provided: %s" % json.dumps(sorted(unknown)))
+        return 204, None, []
 
     def r_commit(self, ctx, owner, name, ref):
         repo = self.get_repo(ctx, owner, name)

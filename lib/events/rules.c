@@ -305,8 +305,58 @@ carries(const struct glow_rule *r, const char *const *events)
 static const char *const rule_keys[] = {
 	"id", "description", "on", "actions", "repository", "branches",
 	"branches-ignore", "tags", "tags-ignore", "paths", "paths-ignore",
-	"authors", "labels", "ignore_bots", "run", "timeout", "if", NULL
+	"authors", "labels", "ignore_bots", "run", "timeout", "if", "dispatch",
+	NULL
 };
+
+/*
+ * "dispatch": {"repository": "owner/name", "workflow": "file.yml",
+ * "ref": "main"} (workflow_dispatch) or {"repository": "owner/name",
+ * "event_type": "name"} (repository_dispatch).
+ */
+static int
+get_dispatch(struct loader *L, int obj, struct glow_dispatch *dp)
+{
+	static const char *const keys[] = { "repository", "workflow", "ref",
+	    "event_type", NULL };
+	char **slot[4];
+	const struct glow_json *d = L->doc;
+	const char *slash;
+	int k, i;
+
+	slot[0] = &dp->repository;
+	slot[1] = &dp->workflow;
+	slot[2] = &dp->ref;
+	slot[3] = &dp->event_type;
+	if (glow_json_type(d, obj) != GLOW_JSON_OBJECT)
+		return bad(L, obj, "want an object with repository, and workflow "
+		    "and ref, or event_type");
+	for (k = glow_json_first(d, obj); k >= 0; k = glow_json_next(d, k)) {
+		for (i = 0; keys[i] && !glow_json_streq(d, k, keys[i]); i++)
+			;
+		if (!keys[i])
+			return bad(L, k, "unknown key (want repository, workflow, "
+			    "ref, event_type)");
+		if (*slot[i])
+			return bad(L, k, "repeated key");
+		if (get_string(L, k + 1, slot[i]) < 0)
+			return -1;
+		if (!**slot[i] || strlen(*slot[i]) > 100 + 40)
+			return bad(L, k + 1, "want 1 to 140 characters");
+	}
+	if (!dp->repository || !(slash = strchr(dp->repository, '/')) ||
+	    slash == dp->repository || !slash[1] || strchr(slash + 1, '/'))
+		return bad(L, obj, "want a repository, owner/name");
+	if (!!dp->event_type == !!dp->workflow)
+		return bad(L, obj, "want a workflow (workflow_dispatch) or an "
+		    "event_type (repository_dispatch), one of them");
+	if (dp->workflow && !dp->ref)
+		return bad(L, obj, "a workflow wants a ref (a branch or tag)");
+	if (dp->event_type && dp->ref)
+		return bad(L, obj, "repository_dispatch takes no ref (it runs on "
+		    "the default branch)");
+	return 0;
+}
 
 static int
 load_rule(struct loader *L, int obj, struct glow_rule *r)
@@ -410,6 +460,10 @@ load_rule(struct loader *L, int obj, struct glow_rule *r)
 				    GLOW_RULE_TIMEOUT_MAX);
 			r->timeout = (long)t;
 			break;
+		case 17:
+			if (get_dispatch(L, v, &r->dispatch) < 0)
+				return -1;
+			break;
 		case 16: {
 			char why[200];
 			int at = v;
@@ -436,8 +490,10 @@ load_rule(struct loader *L, int obj, struct glow_rule *r)
 	L->key = NULL;
 	if (!(seen & (1u << 2)))
 		return bad(L, obj, "no 'on': name the events");
-	if (!(seen & (1u << 14)))
-		return bad(L, obj, "no 'run': name the command");
+	if (!(seen & (1u << 14)) == !(seen & (1u << 17)))
+		return bad(L, obj, (seen & (1u << 14)) ? "both 'run' and "
+		    "'dispatch': give one" : "no 'run': name the command (or "
+		    "'dispatch' a workflow)");
 	/* filters that none of the rule's events can satisfy */
 	{
 		static const struct { int f; const char *const *ev; const char *what; }
@@ -479,6 +535,10 @@ rule_free(struct glow_rule *r)
 	globlist_free(&r->tags);
 	globlist_free(&r->paths);
 	glow_cond_free(r->cond);
+	free(r->dispatch.repository);
+	free(r->dispatch.workflow);
+	free(r->dispatch.ref);
+	free(r->dispatch.event_type);
 }
 
 void

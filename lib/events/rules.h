@@ -70,10 +70,19 @@ struct glow_globlist {
 	int ignore;             /* given as the -ignore form */
 };
 
+/* A rule's "dispatch" (glow-trigger(5)): all NULL when it has none. */
+struct glow_dispatch {
+	char *repository;       /* owner/name */
+	char *workflow;         /* workflow_dispatch: file name or ID */
+	char *ref;              /* and the branch or tag */
+	char *event_type;       /* repository_dispatch */
+};
+
 struct glow_rule {
 	char *id;
 	char *description;      /* or NULL */
-	char *run;
+	char *run;              /* or NULL with dispatch */
+	struct glow_dispatch dispatch;
 	long timeout;
 	int ignore_bots;
 	int any_event;          /* "on" holds "*" */

@@ -337,6 +337,17 @@ void glow_gh_token_problem(struct glow_buf *out, enum glow_gh_token_err e,
     const char *source);
 
 /*
+ * A token from a credential helper: the shell command cmd prints a token
+ * as glow_gh_token_parse() reads it (glow-token's JSON, or the bare
+ * token).  *renew_at is when to run it again: 5 minutes before the JSON's
+ * expires_at, or half way for a short-lived token; 0 when it names no
+ * expiry (then renew on a 401 only).  0; or -1 with the reason appended to
+ * why (the command's output is never repeated: it holds the token).
+ */
+int glow_gh_token_cmd(const char *cmd, struct glow_buf *token,
+    long long *renew_at, struct glow_buf *why);
+
+/*
  * Append the counters as a verbose program reports them at exit, one line
  * without newline: "requests=N retries=N not_modified=N limited=N
  * wait_limit=S wait_backoff=S wait_pace=S" (seconds with one decimal).

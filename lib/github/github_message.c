@@ -19,6 +19,7 @@
 #include "core/fsio.h"
 #include "core/http.h"
 #include "core/json.h"
+#include "core/isotime.h"
 #include "github/github.h"
 
 
@@ -213,4 +214,76 @@ glow_gh_strerror(enum glow_gh_err e)
 	case GLOW_GH_CURL: return "libcurl failed";
 	}
 	return "unknown error";
+}
+
+/* The token's expiry from token JSON (expires_at), or 0. */
+static long long
+token_expiry(const char *text, size_t len)
+{
+	struct glow_json doc;
+	struct glow_json_error jerr;
+	char *s;
+	long long t = 0;
+
+	if (glow_json_parse(&doc, text, len, &jerr) < 0)
+		return 0;
+	if (glow_json_type(&doc, 0) == GLOW_JSON_OBJECT &&
+	    (s = glow_json_strdup(&doc, glow_json_get(&doc, 0, "expires_at")))) {
+		t = glow_time_parse(s, strlen(s));
+		free(s);
+	}
+	glow_json_free(&doc);
+	return t > 0 ? t : 0;
+}
+
+int
+glow_gh_token_cmd(const char *cmd, struct glow_buf *token,
+    long long *renew_at, struct glow_buf *why)
+{
+	struct glow_buf out = GLOW_BUF_INIT, tok = GLOW_BUF_INIT;
+	long long now, exp, margin;
+	FILE *f;
+	int st;
+
+	fflush(NULL);
+	if (!(f = popen(cmd, "r"))) {
+		glow_buf_printf(why, "cannot run the token command: %s",
+		    strerror(errno));
+		return -1;
+	}
+	if (glow_read_fd(fileno(f), &out, (size_t)1 << 20) < 0) {
+		glow_buf_printf(why, "cannot read the token command's output: %s",
+		    strerror(errno));
+		pclose(f);
+		glow_buf_wipe(&out);
+		return -1;
+	}
+	if ((st = pclose(f)) != 0) {
+		glow_buf_printf(why, "cannot mint a token: the token command "
+		    "failed (status %d)", st == -1 ? -1 : (st >> 8) & 0xff);
+		glow_buf_wipe(&out);
+		return -1;
+	}
+	if (glow_gh_token_parse(glow_buf_str(&out), out.len, &tok) < 0) {
+		glow_buf_adds(why, "cannot mint a token: no token in the token "
+		    "command's output");
+		glow_buf_wipe(&out);
+		return -1;
+	}
+	exp = token_expiry(out.p, out.len);
+	glow_buf_wipe(&out);
+	glow_buf_wipe(token);
+	glow_buf_add(token, tok.p, tok.len);
+	glow_buf_wipe(&tok);
+	if (token->failed) {
+		glow_buf_adds(why, "cannot mint a token: out of memory");
+		return -1;
+	}
+	/* refresh 5 minutes early, or half way for short-lived tokens */
+	now = (long long)time(NULL);
+	margin = 300;
+	if (exp && (exp - now) / 2 < margin)
+		margin = (exp - now) / 2;
+	*renew_at = exp ? exp - margin : 0;
+	return 0;
 }
