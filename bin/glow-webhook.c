@@ -28,9 +28,11 @@
 #include "core/diag.h"
 #include "core/fsio.h"
 #include "core/http.h"
+#include "core/isotime.h"
 #include "core/json.h"
 #include "core/secret.h"
 #include "events/webhook.h"
+#include "github/github.h"
 #include "web/cgi.h"
 #include "web/form.h"
 
@@ -71,18 +73,23 @@ static const char usage_text[] =
 	"                    [-s secretfile]\n"
 	"       glow-webhook -e [-d spool]\n"
 	"       glow-webhook -m [-d spool] [-S statedir]\n"
+	"       glow-webhook -D [-nv] [-d spool] [-S statedir] [-w hours] <jwt\n"
 	"       glow-webhook -h | --help | -V\n"
 	"\n"
+	"  -D             redeliver the App's deliveries that never reached this spool\n"
+	"                 (the App JWT on standard input)\n"
 	"  -d spool       the spool directory\n"
 	"  -e             inside GitHub Actions: the envelope of the event that ran\n"
 	"  -h, --help     print this usage and exit\n"
 	"  -j threads     as a FastCGI responder, answer up to threads requests at once\n"
 	"  -m             print the metrics and exit\n"
+	"  -n             with -D: say what would be redelivered, redeliver nothing\n"
 	"  -r             read a raw HTTP request instead of a CGI one\n"
 	"  -S statedir    the state directory\n"
 	"  -s secretfile  read the webhook secrets from this file\n"
 	"  -V             print the version and exit\n"
-	"  -v             also log every accepted and duplicate delivery\n";
+	"  -v             also log every accepted and duplicate delivery\n"
+	"  -w hours       with -D: look this far back (default 72; 1 to 168)\n";
 
 static void
 usage(int status)
@@ -825,16 +832,199 @@ paths(void)
 		glow_warn("cannot create '%s':", state);
 }
 
+/*
+ * Recovery (-D) -----------------------------------------------------------
+ *
+ * The App's recent deliveries (GET /app/hook/deliveries, App JWT, newest
+ * first, cursor pagination), each delivery (guid) once: one that is not
+ * committed to this spool, whatever GitHub recorded of it (failed, timed
+ * out, or answered by another receiver), is asked again (POST
+ * /app/hook/deliveries/{id}/attempts), paced by the client.  A delivery
+ * whose latest attempt is under a minute old may still be on its way and
+ * is left alone.
+ */
+
+static int dry_run;              /* -n */
+static long window_hours = 72;  /* -w */
+
+struct seen_guid {
+	char guid[80];
+};
+
+static int
+guid_seen(const struct seen_guid *v, size_t n, const char *g)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (strcmp(v[i].guid, g) == 0)
+			return 1;
+	return 0;
+}
+
+/* One delivery of the listing: looked at, and redelivered if lost. */
+static int
+recover_one(struct glow_gh *gh, const struct glow_json *doc, int d,
+    long long since, long long now, struct seen_guid **seen,
+    size_t *nseen, size_t *cap, int *failed)
+{
+	struct glow_buf guid = GLOW_BUF_INIT, ev = GLOW_BUF_INIT, line = GLOW_BUF_INIT;
+	struct glow_buf at = GLOW_BUF_INIT, path = GLOW_BUF_INIT;
+	struct glow_gh_resp r;
+	struct glow_jw w;
+	long long id = 0, code = 0, t;
+	int older = 0, redelivered = 0;
+
+	glow_json_string(doc, glow_json_get(doc, d, "guid"), &guid);
+	glow_json_string(doc, glow_json_get(doc, d, "event"), &ev);
+	glow_json_string(doc, glow_json_get(doc, d, "delivered_at"), &at);
+	glow_json_int(doc, glow_json_get(doc, d, "id"), &id);
+	glow_json_int(doc, glow_json_get(doc, d, "status_code"), &code);
+	t = glow_time_parse(glow_buf_str(&at), at.len);
+	if (t > 0 && t < since) {
+		older = 1;              /* the rest is older still */
+		goto out;
+	}
+	if (!glow_webhook_delivery_ok(glow_buf_str(&guid)) || id <= 0 ||
+	    guid_seen(*seen, *nseen, glow_buf_str(&guid)))
+		goto out;               /* its latest attempt was looked at */
+	if (*nseen == *cap) {
+		struct seen_guid *v = realloc(*seen, (*cap ? *cap * 2 : 64) *
+		    sizeof **seen);
+
+		if (!v)
+			glow_die(GLOW_EXIT_ERR, "cannot redeliver: out of memory");
+		*seen = v;
+		*cap = *cap ? *cap * 2 : 64;
+	}
+	snprintf((*seen)[(*nseen)++].guid, sizeof (*seen)->guid, "%s",
+	    glow_buf_str(&guid));
+	if (glow_webhook_committed(seen_dir, spool, glow_buf_str(&guid)) ||
+	    (t > 0 && now - t < 60))
+		goto out;
+	if (!dry_run) {
+		glow_gh_path(&path, "/app/hook/deliveries/%lld/attempts", id);
+		glow_gh_resp_init(&r);
+		if (glow_gh_request(gh, "POST", glow_buf_str(&path), NULL, 0,
+		    &r) == GLOW_GH_OK && r.status == 202) {
+			redelivered = 1;
+		} else {
+			struct glow_buf msg = GLOW_BUF_INIT;
+
+			glow_gh_message(&r, &msg);
+			glow_warn("cannot redeliver '%s': %ld %s", glow_buf_str(&guid),
+			    r.status, glow_buf_str(&msg));
+			glow_buf_free(&msg);
+			*failed = 1;
+		}
+		glow_gh_resp_free(&r);
+	}
+	glow_jw_init(&w, &line, 0);
+	glow_jw_object(&w);
+	glow_jw_key(&w, "delivery");
+	glow_jw_str(&w, glow_buf_str(&guid));
+	glow_jw_key(&w, "id");
+	glow_jw_int(&w, id);
+	glow_jw_key(&w, "event");
+	glow_jw_str(&w, glow_buf_str(&ev));
+	glow_jw_key(&w, "status_code");
+	glow_jw_int(&w, code);
+	glow_jw_key(&w, "redelivered");
+	glow_jw_bool(&w, redelivered);
+	glow_jw_end(&w);
+	glow_buf_addc(&line, '\n');
+	glow_out(&line);
+out:
+	glow_buf_free(&guid);
+	glow_buf_free(&ev);
+	glow_buf_free(&at);
+	glow_buf_free(&path);
+	glow_buf_free(&line);
+	return older;
+}
+
+static int
+redeliver(void)
+{
+	struct glow_buf jwt = GLOW_BUF_INIT, in = GLOW_BUF_INIT, path = GLOW_BUF_INIT;
+	struct seen_guid *seen = NULL;
+	struct glow_gh_resp r;
+	struct glow_json doc;
+	struct glow_json_error jerr;
+	struct glow_gh gh;
+	enum glow_gh_err e;
+	size_t nseen = 0, cap = 0;
+	long long now = (long long)time(NULL), since;
+	int d, done = 0, failed = 0;
+
+	if (!state || !spool)
+		glow_die(GLOW_EXIT_ERR, "no spool: give -d or set GLOW_SPOOL");
+	since = now - window_hours * 3600;
+	if (glow_read_fd(STDIN_FILENO, &in, 1 << 20) < 0 ||
+	    glow_gh_token_parse(glow_buf_str(&in), in.len, &jwt) < 0)
+		glow_die(GLOW_EXIT_ERR, "cannot read App JWT 'stdin': no token in "
+		    "it (glow-jwt's output)");
+	glow_buf_wipe(&in);
+	if ((e = glow_gh_init(&gh)) != GLOW_GH_OK ||
+	    (e = glow_gh_env(&gh)) != GLOW_GH_OK)
+		glow_die(GLOW_EXIT_ERR, "cannot set up 'github': %s",
+		    glow_gh_strerror(e));
+	gh.token = jwt.p;
+	gh.cache_dir = NULL;
+	if (verbose)
+		gh.trace = glow_trace;
+	glow_buf_adds(&path, "/app/hook/deliveries?per_page=100");
+	glow_gh_resp_init(&r);
+	while (!done) {
+		if ((e = glow_gh_request(&gh, "GET", glow_buf_str(&path), NULL, 0,
+		    &r)) != GLOW_GH_OK) {
+			struct glow_buf msg = GLOW_BUF_INIT;
+
+			glow_gh_message(&r, &msg);
+			glow_die(GLOW_EXIT_ERR, "cannot list the App's deliveries: "
+			    "%s %s", glow_gh_strerror(e), glow_buf_str(&msg));
+		}
+		if (glow_json_parse(&doc, glow_buf_str(&r.body), r.body.len,
+		    &jerr) < 0 || glow_json_type(&doc, 0) != GLOW_JSON_ARRAY)
+			glow_die(GLOW_EXIT_ERR, "cannot list the App's deliveries: "
+			    "not a JSON array");
+		for (d = glow_json_first(&doc, 0); d >= 0 && !done;
+		    d = glow_json_next(&doc, d))
+			done = recover_one(&gh, &doc, d, since, now, &seen, &nseen,
+			    &cap, &failed);
+		glow_json_free(&doc);
+		if (!r.next[0])
+			break;
+		glow_buf_reset(&path);
+		glow_buf_adds(&path, r.next);
+	}
+	glow_gh_resp_free(&r);
+	glow_buf_wipe(&jwt);
+	glow_buf_free(&path);
+	free(seen);
+	glow_gh_free(&gh);
+	return failed ? GLOW_EXIT_NO : GLOW_EXIT_OK;
+}
+
 /* What the command line chose; the settings themselves are globals. */
-enum mode { SERVE, ACTIONS_EVENT, METRICS };
+enum mode { SERVE, ACTIONS_EVENT, METRICS, REDELIVER };
 
 static enum mode
 parse_options(int argc, char **argv, const char **secret_file)
 {
-	int c, eflag = 0, mflag = 0;
+	int c, eflag = 0, mflag = 0, Dflag = 0;
 
-	while ((c = glow_getopt(argc, argv, "d:ej:mrS:s:vV", usage_text)) != -1) {
+	while ((c = glow_getopt(argc, argv, "Dd:ej:mnrS:s:vVw:", usage_text)) != -1) {
 		switch (c) {
+		case 'D':
+			Dflag = 1;
+			break;
+		case 'n':
+			dry_run = 1;
+			break;
+		case 'w':
+			window_hours = glow_optnum(optarg, 1, 168, c);
+			break;
 		case 'd':
 			spool = optarg;
 			break;
@@ -864,7 +1054,8 @@ parse_options(int argc, char **argv, const char **secret_file)
 			exit(GLOW_EXIT_OK);
 		}
 	}
-	if (optind != argc || eflag + mflag + raw_mode > 1)
+	if (optind != argc || eflag + mflag + raw_mode + Dflag > 1 ||
+	    (dry_run && !Dflag))
 		usage(GLOW_EXIT_ERR);
 	/* -e prints unless -d is given: a GLOW_SPOOL around does not count. */
 	if (eflag)
@@ -874,7 +1065,7 @@ parse_options(int argc, char **argv, const char **secret_file)
 	if (!state && (state = getenv("GLOW_WEBHOOK_STATE")) && !*state)
 		state = NULL;
 	paths();
-	return mflag ? METRICS : SERVE;
+	return mflag ? METRICS : Dflag ? REDELIVER : SERVE;
 }
 
 static int
@@ -922,6 +1113,8 @@ main(int argc, char **argv)
 		return actions_event();
 	case METRICS:
 		return print_metrics();
+	case REDELIVER:
+		return redeliver();
 	default:
 		return serve(secret_file);
 	}

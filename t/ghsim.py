@@ -135,6 +135,11 @@ weak ETag and answer If-None-Match with 304)
     POST   /repos/{o}/{r}/actions/workflows/{file}/dispatches  204 when the
            file declares workflow_dispatch and each input; 404 no such
            workflow; 422 unknown ref or undeclared input
+    GET    /app/hook/deliveries  (JWT) the App's deliveries, newest first,
+           cursor pagination (Link rel="next" with cursor)
+    POST   /app/hook/deliveries/{id}/attempts  (JWT) redeliver: 202, a new
+           attempt of the same guid (redelivery: true; status_code from
+           the config's redelivery_status, default 202)
     GET    /repos/{o}/{r}/compare/{base}...{head}  three-dot: files from the
            merge base to head on page 1 only (at most 300), status
            ahead|behind|identical|diverged, commits 250 a page
@@ -183,6 +188,8 @@ CONTROL API (no authentication, never logged, never limited)
                  "description", "files":{...}}
            {"op":"delete_repo", "repo"}  {"op":"rename_repo", "repo", "name"}
            {"op":"set_files", "repo", "files":{...}}   (replaces all files)
+           {"op":"add_hook_delivery", "guid", "status_code", "event",
+                 "action", "delivered_at", "redelivery"}   -> {"id"}
            {"op":"put_file", "repo", "path", "content"}
            {"op":"delete_file", "repo", "path"}
            {"op":"expire_invitation", "repo", "user" | "id"}
@@ -564,6 +571,7 @@ class Sim:
         self.accounts = {}
         self.apps = {}
         self.installations = {}
+        self.hook_deliveries = []       # the App's, newest last
         self.tokens = {}
         self.repos = {}
         self.repos_by_id = {}
@@ -977,6 +985,8 @@ class Sim:
         table = [
             ("GET", r"/app", self.r_app, "jwt", False),
             ("GET", r"/app/installations", self.r_app_installations, "jwt", False),
+            ("GET", r"/app/hook/deliveries", self.r_hook_deliveries, "jwt", False),
+            ("POST", r"/app/hook/deliveries/(\d+)/attempts", self.r_hook_redeliver, "jwt", False),
             ("GET", r"/app/installations/(\d+)", self.r_app_installation, "jwt", False),
             ("POST", r"/app/installations/(\d+)/access_tokens", self.r_access_token, "jwt", False),
             ("GET", R + r"/installation", self.r_repo_installation, "jwt", False),
@@ -1265,6 +1275,44 @@ class Sim:
                        key=lambda i: i["id"])
         chunk, hdrs = self.paginate(ctx, insts)
         return 200, [self.installation_obj(ctx, i) for i in chunk], hdrs
+
+    def r_hook_deliveries(self, ctx):
+        """The App's webhook deliveries, newest first, per_page (default 30,
+        at most 100), cursor pagination: Link rel="next" carries cursor."""
+        mine = [d for d in self.hook_deliveries if d["app_id"] == ctx.app["id"]]
+        mine.sort(key=lambda d: (d["delivered_at"], d["id"]), reverse=True)
+        try:
+            per_page = max(1, min(100, int(ctx.query.get("per_page", 30))))
+        except ValueError:
+            per_page = 30
+        start = 0
+        cur = ctx.query.get("cursor")
+        if cur:
+            ids = [d["id"] for d in mine]
+            try:
+                start = ids.index(int(cur))
+            except ValueError:
+                raise HTTPError(422, "Invalid cursor")
+        chunk = mine[start:start + per_page]
+        hdrs = []
+        if start + per_page < len(mine):
+            hdrs.append(("Link", '<%s/app/hook/deliveries?per_page=%d&cursor=%d>; rel="next"' % (
+                ctx.base, per_page, mine[start + per_page]["id"])))
+        out = [{k: v for k, v in d.items() if k != "app_id"} for d in chunk]
+        return 200, out, hdrs
+
+    def r_hook_redeliver(self, ctx, did):
+        """Redeliver: 202 Accepted, a new attempt (redelivery: true) of the
+        same guid, answered by the receiver as configured (status_code)."""
+        d = next((x for x in self.hook_deliveries if x["id"] == int(did) and
+                  x["app_id"] == ctx.app["id"]), None)
+        if d is None:
+            raise not_found()
+        n = dict(d, id=self.next_id(), redelivery=True, delivered_at=iso(ctx.now),
+                 status_code=self.conf.get("redelivery_status", 202),
+                 status="OK")
+        self.hook_deliveries.append(n)
+        return 202, {}, []
 
     def r_app_installation(self, ctx, inst_id):
         return 200, self.installation_obj(ctx, self.app_installation(ctx, inst_id)), []
@@ -2303,6 +2351,16 @@ class Sim:
             repo.name = new
             self.repos[key] = repo
             return {"full_name": repo.full_name}
+        if kind == "add_hook_delivery":
+            d = {"id": self.next_id(), "guid": op["guid"], "app_id": op.get("app_id", 1001),
+                 "delivered_at": op.get("delivered_at") or iso(self.now()),
+                 "redelivery": bool(op.get("redelivery", False)), "duration": 0.1,
+                 "status": "OK" if 200 <= op.get("status_code", 202) < 300 else "Invalid HTTP Response: %d" % op.get("status_code", 0),
+                 "status_code": op.get("status_code", 202), "event": op.get("event", "push"),
+                 "action": op.get("action"), "installation_id": op.get("installation_id", 42),
+                 "repository_id": op.get("repository_id"), "throttled_at": None}
+            self.hook_deliveries.append(d)
+            return {"id": d["id"]}
         if kind == "set_files":
             repo = self.repo_arg(op)
             sha = repo.set_files(self, {p: to_bytes(c) for p, c in op["files"].items()}, "set_files")

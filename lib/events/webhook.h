@@ -233,6 +233,10 @@ int glow_webhook_claim(const char *seen, const char *spool,
     const char *delivery, const unsigned char hash[32], const char *name,
     time_t now, long expiry, struct glow_webhook_claim *c,
     enum glow_webhook_seen *result);
+/* Was delivery committed to this spool (its marker says so, or its
+ * envelope is there)?  Read only; 0 when unknown. */
+int glow_webhook_committed(const char *seen, const char *spool,
+    const char *delivery);
 /* The envelope is durable in new/: mark it committed, release the claim. */
 void glow_webhook_commit(struct glow_webhook_claim *c);
 /* Give the claim up uncommitted (spooling failed): a redelivery retries. */

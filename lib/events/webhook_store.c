@@ -254,6 +254,30 @@ glow_webhook_claim(const char *seen, const char *spool, const char *delivery,
 	return rc;
 }
 
+int
+glow_webhook_committed(const char *seen, const char *spool,
+    const char *delivery)
+{
+	char path[PATH_MAX], text[512], *nl;
+	ssize_t n;
+	int fd, rc = 0;
+
+	if (!glow_webhook_delivery_ok(delivery) ||
+	    snprintf(path, sizeof path, "%s/d-%s", seen, delivery) >=
+	    (int)sizeof path)
+		return 0;
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+		return 0;
+	if ((n = marker_read(fd, text, sizeof text)) > 0 &&
+	    (nl = strchr(text, '\n'))) {
+		*nl = '\0';
+		rc = strcmp(nl + 1, "+\n") == 0 ||
+		    (glow_webhook_delivery_name_ok(text) && committed(spool, text));
+	}
+	close(fd);
+	return rc;
+}
+
 void
 glow_webhook_commit(struct glow_webhook_claim *c)
 {

@@ -150,13 +150,28 @@ test_orphan(void)
 	close(fd);
 	is_int(glow_job_orphan(rec, 1), 0, "another boot's record: nothing ended");
 	ok(kill(getpid(), 0) == 0, "(and this process lives)");
-	fd = open(rec, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-	glow_buf_reset(&b);
-	glow_read_file("/proc/sys/kernel/random/boot_id", &b, 64);
-	dprintf(fd, "%ld 1 %.36s\n", (long)getpgrp(), b.p);
-	close(fd);
-	is_int(glow_job_orphan(rec, 1), 0,
-	    "a group whose leader started at another time: not ours, left");
+	{
+		/* a live group of its own, whose leader started at another
+		 * time than recorded: someone else's, left alone */
+		pid_t other = fork();
+
+		if (other == 0) {
+			setpgid(0, 0);
+			pause();
+			_exit(0);
+		}
+		setpgid(other, other);
+		fd = open(rec, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+		glow_buf_reset(&b);
+		glow_read_file("/proc/sys/kernel/random/boot_id", &b, 64);
+		dprintf(fd, "%ld 1 %.36s\n", (long)other, b.p);
+		close(fd);
+		is_int(glow_job_orphan(rec, 1), 0,
+		    "a group whose leader started at another time: not ours, left");
+		ok(kill(other, 0) == 0, "(it lives)");
+		kill(other, SIGKILL);
+		waitpid(other, NULL, 0);
+	}
 
 	/* the record cannot be written: the command never runs */
 	is_int(glow_job_start(&js, "touch ran", 0, no_env, 600,
