@@ -74,6 +74,7 @@ static const char usage_text[] =
 	"       glow-webhook -e [-d spool]\n"
 	"       glow-webhook -m [-d spool] [-S statedir]\n"
 	"       glow-webhook -D [-nv] [-d spool] [-S statedir] [-w hours] <jwt\n"
+	"       glow-webhook -I [-s secretfile]\n"
 	"       glow-webhook -h | --help | -V\n"
 	"\n"
 	"  -D             redeliver the App's deliveries that never reached this spool\n"
@@ -81,6 +82,7 @@ static const char usage_text[] =
 	"  -d spool       the spool directory\n"
 	"  -e             inside GitHub Actions: the envelope of the event that ran\n"
 	"  -h, --help     print this usage and exit\n"
+	"  -I             print a signed state for the App's install link (a day)\n"
 	"  -j threads     as a FastCGI responder, answer up to threads requests at once\n"
 	"  -m             print the metrics and exit\n"
 	"  -n             with -D: say what would be redelivered, redeliver nothing\n"
@@ -422,6 +424,102 @@ recycle(struct glow_buf *b)
 	}
 }
 
+/*
+ * The App's setup URL (glow-webhook(1), SETUP URL): GET /setup with
+ * installation_id, setup_action and state, after someone installed the
+ * App.  Recorded in installations.json only when state is one glow signed
+ * (-I) and GitHub confirms the installation to the App
+ * (GET /app/installations/{id}, the App JWT from the command in
+ * GLOW_WEBHOOK_APP_JWT).  Anything else changes nothing.
+ */
+static int
+setup(struct exchange *ex, const char *query, time_t now)
+{
+	struct glow_form f;
+	struct glow_buf jwt = GLOW_BUF_INIT, why = GLOW_BUF_INIT, path = GLOW_BUF_INIT;
+	struct glow_buf payload = GLOW_BUF_INIT;
+	struct glow_gh gh;
+	struct glow_gh_resp r;
+	struct glow_json doc;
+	const char *id, *action, *st, *cmd = getenv("GLOW_WEBHOOK_APP_JWT");
+	long long renew;
+	int ok, rc;
+
+	if (glow_form_parse(&f, query, strlen(query)) < 0) {
+		glow_form_free(&f);
+		return reply(ex, 400, NULL, "bad query");
+	}
+	id = glow_form_get(&f, "installation_id", NULL);
+	action = glow_form_get(&f, "setup_action", NULL);
+	st = glow_form_get(&f, "state", NULL);
+	pthread_rwlock_rdlock(&secret_lock);
+	ok = !secret_problem && st &&
+	    glow_webhook_state_ok(st, &secrets, (long long)now);
+	pthread_rwlock_unlock(&secret_lock);
+	if (!ok) {
+		glow_form_free(&f);
+		glow_warn("setup refused: no state glow signed");
+		return reply(ex, 403, NULL, "this setup link was not made here, or "
+		    "has expired");
+	}
+	if (action && strcmp(action, "request") == 0) {
+		glow_form_free(&f);
+		return reply(ex, 200, NULL, "installation requested: an owner of "
+		    "the account must approve it");
+	}
+	if (!id || !*id || strspn(id, "0123456789") != strlen(id) ||
+	    strlen(id) > 18) {
+		glow_form_free(&f);
+		return reply(ex, 400, NULL, "bad installation_id");
+	}
+	if (!cmd || !*cmd) {
+		glow_form_free(&f);
+		glow_warn("setup: GLOW_WEBHOOK_APP_JWT is not set");
+		return reply(ex, 503, NULL, "setup not configured");
+	}
+	if (glow_gh_token_cmd(cmd, &jwt, &renew, &why) < 0 ||
+	    glow_gh_init(&gh) != GLOW_GH_OK) {
+		glow_warn("setup: %s", glow_buf_str(&why));
+		rc = reply(ex, 503, NULL, "cannot reach GitHub");
+		goto out;
+	}
+	glow_gh_env(&gh);
+	gh.token = jwt.p;
+	gh.cache_dir = NULL;
+	glow_gh_path(&path, "/app/installations/%s", id);
+	glow_gh_resp_init(&r);
+	if (glow_gh_request(&gh, "GET", glow_buf_str(&path), NULL, 0, &r) !=
+	    GLOW_GH_OK || r.status != 200 ||
+	    glow_json_parse(&doc, glow_buf_str(&r.body), r.body.len, NULL) < 0) {
+		glow_warn("setup refused: installation '%s' not confirmed by "
+		    "GitHub (%ld)", id, r.status);
+		rc = reply(ex, r.status == 404 ? 404 : 502, NULL,
+		    "GitHub does not confirm installation %s of this App", id);
+	} else {
+		/* as an installation event: kept repositories, new permissions */
+		glow_buf_adds(&payload, "{\"action\":\"new_permissions_accepted\","
+		    "\"installation\":");
+		glow_buf_add(&payload, r.body.p, r.body.len);
+		glow_buf_addc(&payload, '}');
+		glow_json_free(&doc);
+		if (!payload.failed && glow_json_parse(&doc, glow_buf_str(&payload),
+		    payload.len, NULL) == 0) {
+			update_installations("installation", &doc, now);
+			glow_json_free(&doc);
+		}
+		rc = reply(ex, 200, NULL, "installation %s recorded", id);
+	}
+	glow_gh_resp_free(&r);
+	glow_gh_free(&gh);
+out:
+	glow_buf_wipe(&jwt);
+	glow_buf_free(&why);
+	glow_buf_free(&path);
+	glow_buf_free(&payload);
+	glow_form_free(&f);
+	return rc;
+}
+
 static int
 handle(struct exchange *ex)
 {
@@ -466,6 +564,12 @@ handle(struct exchange *ex)
 	}
 	if (ex->fcgi)
 		reload_secrets();
+	if (strcmp(req.path, "/setup") == 0) {
+		rc = strcmp(req.method, "GET") != 0 ?
+		    reply(ex, 405, "Allow: GET", "use GET for /setup") :
+		    setup(ex, req.query, ts.tv_sec);
+		goto out;
+	}
 	pthread_rwlock_rdlock(&secret_lock);
 	problem = spool ? secret_problem :
 	    "no spool directory: set GLOW_SPOOL or give -d";
@@ -1007,15 +1111,18 @@ redeliver(void)
 }
 
 /* What the command line chose; the settings themselves are globals. */
-enum mode { SERVE, ACTIONS_EVENT, METRICS, REDELIVER };
+enum mode { SERVE, ACTIONS_EVENT, METRICS, REDELIVER, STATE };
 
 static enum mode
 parse_options(int argc, char **argv, const char **secret_file)
 {
-	int c, eflag = 0, mflag = 0, Dflag = 0;
+	int c, eflag = 0, mflag = 0, Dflag = 0, Iflag = 0;
 
-	while ((c = glow_getopt(argc, argv, "Dd:ej:mnrS:s:vVw:", usage_text)) != -1) {
+	while ((c = glow_getopt(argc, argv, "Dd:eIj:mnrS:s:vVw:", usage_text)) != -1) {
 		switch (c) {
+		case 'I':
+			Iflag = 1;
+			break;
 		case 'D':
 			Dflag = 1;
 			break;
@@ -1054,7 +1161,7 @@ parse_options(int argc, char **argv, const char **secret_file)
 			exit(GLOW_EXIT_OK);
 		}
 	}
-	if (optind != argc || eflag + mflag + raw_mode + Dflag > 1 ||
+	if (optind != argc || eflag + mflag + raw_mode + Dflag + Iflag > 1 ||
 	    (dry_run && !Dflag))
 		usage(GLOW_EXIT_ERR);
 	/* -e prints unless -d is given: a GLOW_SPOOL around does not count. */
@@ -1065,7 +1172,24 @@ parse_options(int argc, char **argv, const char **secret_file)
 	if (!state && (state = getenv("GLOW_WEBHOOK_STATE")) && !*state)
 		state = NULL;
 	paths();
-	return mflag ? METRICS : Dflag ? REDELIVER : SERVE;
+	return mflag ? METRICS : Dflag ? REDELIVER : Iflag ? STATE : SERVE;
+}
+
+/* -I: a state for the App's install link, valid for a day. */
+static int
+print_state(const char *secret_file)
+{
+	char st[128];
+
+	load_secrets(secret_file);
+	if (secret_problem)
+		glow_die(GLOW_EXIT_ERR, "%s", secret_problem);
+	if (glow_webhook_state_make(st, &secrets, (long long)time(NULL),
+	    86400) < 0)
+		glow_die(GLOW_EXIT_ERR, "cannot make a state:");
+	printf("%s\n", st);
+	glow_buf_wipe(&secret_text);
+	return fflush(stdout) == 0 ? GLOW_EXIT_OK : GLOW_EXIT_ERR;
 }
 
 static int
@@ -1115,6 +1239,8 @@ main(int argc, char **argv)
 		return print_metrics();
 	case REDELIVER:
 		return redeliver();
+	case STATE:
+		return print_state(secret_file);
 	default:
 		return serve(secret_file);
 	}

@@ -1,4 +1,7 @@
 /* SPDX-License-Identifier: ISC */
+#include <sys/random.h>
+
+#include <errno.h>
 #include <stddef.h>
 #include <string.h>
 
@@ -415,4 +418,22 @@ glow_crypto_strerror(enum glow_crypto_err e)
 		return "signing failed (the key may be damaged)";
 	}
 	return "unknown error";
+}
+
+int
+glow_random(void *p, size_t n)
+{
+	unsigned char *b = p;
+	ssize_t r;
+
+	while (n) {
+		r = getrandom(b, n, 0);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0)
+			return -1;
+		b += r;
+		n -= (size_t)r;
+	}
+	return 0;
 }

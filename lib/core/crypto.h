@@ -88,6 +88,9 @@ void glow_hmac_sha256(const void *key, size_t keylen, const void *msg,
  */
 int glow_ct_equal(const void *a, const void *b, size_t n);
 
+/* n bytes from the kernel's random source (getrandom(2)): 0, or -1. */
+int glow_random(void *p, size_t n);
+
 
 /* One sentence describing e, for a diagnostic. */
 const char *glow_crypto_strerror(enum glow_crypto_err e);

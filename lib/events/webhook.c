@@ -165,8 +165,13 @@ request_line(struct glow_webhook_req *req, const char *s, size_t n)
 	}
 	if (m && target[0] != '/' && !(m == 1 && target[0] == '*'))
 		return (req->bad = "bad request target"), -1;
-	if ((q = memchr(target, '?', m)))
+	if ((q = memchr(target, '?', m))) {
+		if ((size_t)(target + m - q - 1) >= sizeof req->query)
+			return (req->bad = "request query too long"), -1;
+		memcpy(req->query, q + 1, (size_t)(target + m - q - 1));
+		req->query[target + m - q - 1] = '\0';
 		m = (size_t)(q - target);
+	}
 	if (m >= sizeof req->path)
 		return (req->bad = "request target too long"), -1;
 	memcpy(req->path, target, m);
@@ -292,6 +297,12 @@ glow_webhook_req_from_env(struct glow_webhook_req *req, char *const *envp)
 			strcpy(req->path, v);
 		else
 			req->bad = "request path too long";
+	}
+	if ((v = env_get(envp, "QUERY_STRING"))) {
+		if (strlen(v) < sizeof req->query)
+			strcpy(req->query, v);
+		else
+			req->bad = "request query too long";
 	}
 	if ((v = env_get(envp, "CONTENT_LENGTH")) && *v)
 		glow_webhook_req_header(req, "content-length", 14, v, strlen(v));
@@ -435,6 +446,61 @@ glow_webhook_verify(const char *header, const void *body, size_t n,
 	glow_wipe(want, sizeof want);
 	if (ok)
 		memcpy(mac, got, sizeof got);
+	return ok;
+}
+
+/* The setup URL's state ------------------------------------------------- */
+
+static void
+state_mac(char hex[2 * GLOW_SHA256_LEN + 1], const char *key, size_t keylen,
+    const char *expiry_nonce, size_t n)
+{
+	unsigned char mac[GLOW_SHA256_LEN];
+	char msg[128];
+	int m = snprintf(msg, sizeof msg, "glow-setup.%.*s", (int)n, expiry_nonce);
+
+	glow_hmac_sha256(key, keylen, msg, (size_t)m, mac);
+	glow_hex(hex, mac, sizeof mac);
+}
+
+int
+glow_webhook_state_make(char out[128], const struct glow_webhook_secrets *s,
+    long long now, long ttl)
+{
+	unsigned char nonce[16];
+	char nhex[33], mac[2 * GLOW_SHA256_LEN + 1];
+	int n;
+
+	if (s->n < 1 || glow_random(nonce, sizeof nonce) < 0)
+		return -1;
+	glow_hex(nhex, nonce, sizeof nonce);
+	n = snprintf(out, 128, "%lld.%s", now + ttl, nhex);
+	state_mac(mac, s->p[0], s->len[0], out, (size_t)n);
+	snprintf(out + n, 128 - (size_t)n, ".%s", mac);
+	return 0;
+}
+
+int
+glow_webhook_state_ok(const char *state,
+    const struct glow_webhook_secrets *s, long long now)
+{
+	char mac[2 * GLOW_SHA256_LEN + 1];
+	const char *dot1 = strchr(state, '.'), *dot2;
+	long long expiry;
+	char *end;
+	int k, ok = 0;
+
+	if (!dot1 || !(dot2 = strchr(dot1 + 1, '.')) || dot2 - dot1 - 1 != 32 ||
+	    strlen(dot2 + 1) != 2 * GLOW_SHA256_LEN)
+		return 0;
+	errno = 0;
+	expiry = strtoll(state, &end, 10);
+	if (errno || end != dot1 || expiry < now)
+		return 0;
+	for (k = 0; k < s->n; k++) {
+		state_mac(mac, s->p[k], s->len[k], state, (size_t)(dot2 - state));
+		ok |= glow_ct_equal(mac, dot2 + 1, 2 * GLOW_SHA256_LEN);
+	}
 	return ok;
 }
 

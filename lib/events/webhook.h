@@ -78,6 +78,7 @@
 struct glow_webhook_req {
 	char method[16];
 	char path[256];         /* PATH_INFO, or the target's path */
+	char query[512];        /* QUERY_STRING, or the target's query */
 	char content_type[128];
 	long long content_length;       /* -1 when absent */
 	int chunked;            /* a Transfer-Encoding header was sent */
@@ -165,6 +166,19 @@ struct glow_webhook_secrets {
 };
 int glow_webhook_secrets(struct glow_webhook_secrets *s, const char *text,
     size_t len);
+
+/*
+ * The state of the App's setup URL (seed 003's installation callback):
+ * "EXPIRY.NONCE.MAC", EXPIRY a Unix time, NONCE 32 hex digits, MAC the
+ * hex HMAC-SHA256 of "glow-setup.EXPIRY.NONCE" under the first secret.
+ * glow_webhook_state_make() writes one valid for ttl seconds from now into
+ * out (128 bytes); glow_webhook_state_ok() says whether state is one,
+ * under any of the secrets, and not expired at now.
+ */
+int glow_webhook_state_make(char out[128], const struct glow_webhook_secrets *s,
+    long long now, long ttl);
+int glow_webhook_state_ok(const char *state,
+    const struct glow_webhook_secrets *s, long long now);
 
 /*
  * Does header ("sha256=" and 64 hex digits, either case) carry the

@@ -58,24 +58,6 @@ glow_state_open(const char *dir)
 	return mkdir_private(path);
 }
 
-int
-glow_random(void *p, size_t n)
-{
-	unsigned char *b = p;
-	ssize_t r;
-
-	while (n) {
-		r = getrandom(b, n, 0);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r < 0)
-			return -1;
-		b += r;
-		n -= (size_t)r;
-	}
-	return 0;
-}
-
 static int
 read_key(const char *path, unsigned char key[GLOW_SESSION_KEYLEN])
 {

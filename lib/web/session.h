@@ -50,8 +50,6 @@ int glow_state_open(const char *dir);
 int glow_session_key(const char *dir, const char *configured,
     unsigned char key[GLOW_SESSION_KEYLEN]);
 
-/* n random bytes from the kernel. */
-int glow_random(void *p, size_t n);
 
 struct glow_session {
 	char id[GLOW_SESSION_IDLEN + 1];

@@ -1,9 +1,11 @@
 #!/bin/sh
 # SPDX-License-Identifier: ISC
-# glow-webhook -D against the simulator: the App's recent deliveries are
-# listed (App JWT, cursor pagination), and each one not committed to this
-# spool is redelivered once (POST /app/hook/deliveries/{id}/attempts);
-# committed, too old and too recent ones are left alone.
+# glow-webhook and the App, against the simulator.  -D: the App's recent
+# deliveries are listed (App JWT, cursor pagination), and each one not
+# committed to this spool is redelivered once (POST
+# /app/hook/deliveries/{id}/attempts); committed, too old and too recent
+# ones are left alone.  GET /setup: the setup URL records an installation
+# only with a state glow signed and GitHub's confirmation.
 . "${0%/*}/lib.sh"
 . "$T_DIR/sim.sh"
 
@@ -77,6 +79,56 @@ test_expect_success '-w: older deliveries come into the window; bad input refuse
 	test_expect_code 2 glow-webhook -D -w 999 <jwt.json 2>err &&
 	test_expect_code 2 glow-webhook -D </dev/null 2>err &&
 	grep -q "no token" err
+'
+
+# ---- the App's setup URL ----
+
+# setup QUERY: GET /setup as a CGI request; the answer in out (a refusal
+# exits 1: the answer is what counts)
+setup() {
+	env REQUEST_METHOD=GET PATH_INFO=/setup QUERY_STRING="$1" \
+	    GLOW_WEBHOOK_APP_JWT="cat $TRASH/jwt.json" glow-webhook >out 2>err ||
+	    test $? = 1
+}
+inst() { jq -r '[.installations[].id] | map(tostring) | join(" ")' \
+    "$GLOW_SPOOL/state/installations.json" 2>/dev/null; }
+
+test_expect_success 'setup: a signed state and an installation GitHub confirms: recorded' '
+	st=$(glow-webhook -I) &&
+	setup "installation_id=43&setup_action=install&state=$st" &&
+	grep -q "^Status: 200" out && grep -q "installation 43 recorded" out &&
+	test "$(inst)" = 43 &&
+	jq -e ".installations[0].account.login == \"dave\"" "$GLOW_SPOOL/state/installations.json"
+'
+
+test_expect_success 'setup: a forged or expired state changes nothing' '
+	cp "$GLOW_SPOOL/state/installations.json" before.json &&
+	setup "installation_id=42&setup_action=install&state=1.2.3" &&
+	grep -q "^Status: 403" out &&
+	st=$(glow-webhook -I) && bad=$(echo "$st" | sed "s/.$/0/;s/00$/01/") &&
+	setup "installation_id=42&setup_action=install&state=$bad" &&
+	grep -q "^Status: 403" out &&
+	old="1000.0123456789abcdef0123456789abcdef.$(echo "$st" | cut -d. -f3)" &&
+	setup "installation_id=42&setup_action=install&state=$old" &&
+	grep -q "^Status: 403" out &&
+	setup "installation_id=42&setup_action=install" &&
+	grep -q "^Status: 403" out &&
+	cmp before.json "$GLOW_SPOOL/state/installations.json"
+'
+
+test_expect_success 'setup: an installation GitHub does not confirm changes nothing' '
+	st=$(glow-webhook -I) &&
+	setup "installation_id=9999&setup_action=install&state=$st" &&
+	grep -q "^Status: 404" out &&
+	cmp before.json "$GLOW_SPOOL/state/installations.json" &&
+	sim_ctl GET "requests?path=/app/installations/9999" | jq -e ".[0].auth == \"jwt\""
+'
+
+test_expect_success 'setup: a request awaiting approval is thanked, not recorded' '
+	st=$(glow-webhook -I) &&
+	setup "setup_action=request&state=$st" &&
+	grep -q "^Status: 200" out && grep -q "requested" out &&
+	cmp before.json "$GLOW_SPOOL/state/installations.json"
 '
 
 test_done
