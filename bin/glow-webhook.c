@@ -166,14 +166,80 @@ reply(struct exchange *ex, int status, const char *extra, const char *fmt, ...)
  * Count the request (received) and its outcome, or with received 0 only
  * the named counter.  Metrics never fail a delivery.
  */
+/*
+ * A FastCGI responder keeps its counts in memory and adds them to the
+ * file at most once a second (and before /metrics is read, and when it
+ * stops): every delivery then costs no file lock.  CGI adds at once.
+ */
+#define PENDING_MAX 24
+static struct {
+	pthread_mutex_t lock;
+	int batch;                      /* the FastCGI responder: batch */
+	double last;                    /* the last flush (glow_gh_clock) */
+	char name[PENDING_MAX][64];
+	unsigned long long n[PENDING_MAX];
+	int used;
+} pending = { PTHREAD_MUTEX_INITIALIZER, 0, 0, { "" }, { 0 }, 0 };
+
+/* Add the pending counts to the file (force: now, else if a second has
+ * passed).  Takes pending.lock. */
+static void
+flush_counts(int force)
+{
+	const char *names[PENDING_MAX];
+	char copy[PENDING_MAX][64];
+	unsigned long long n[PENDING_MAX];
+	double now = glow_gh_clock();
+	int k, used;
+
+	pthread_mutex_lock(&pending.lock);
+	if ((!force && now - pending.last < 1) || !pending.used) {
+		pthread_mutex_unlock(&pending.lock);
+		return;
+	}
+	used = pending.used;
+	for (k = 0; k < used; k++) {
+		memcpy(copy[k], pending.name[k], sizeof copy[k]);
+		names[k] = copy[k];
+		n[k] = pending.n[k];
+	}
+	pending.used = 0;
+	pending.last = now;
+	pthread_mutex_unlock(&pending.lock);
+	if (glow_counters_addn(counters, names, n, used) < 0 && verbose)
+		glow_warn("cannot count in '%s':", counters);
+}
+
 static void
 count_as(const char *name, int received)
 {
 	const char *names[2] = { name, "glow_webhook_received_total" };
+	int i, k;
 
-	if (counters[0] && glow_counters_add(counters, names, 1 + received) < 0 &&
-	    verbose)
-		glow_warn("cannot count '%s':", counters);
+	if (!counters[0])
+		return;
+	if (!pending.batch) {
+		if (glow_counters_add(counters, names, 1 + received) < 0 &&
+		    verbose)
+			glow_warn("cannot count '%s':", counters);
+		return;
+	}
+	pthread_mutex_lock(&pending.lock);
+	for (i = 0; i < 1 + received; i++) {
+		for (k = 0; k < pending.used &&
+		    strcmp(pending.name[k], names[i]) != 0; k++)
+			;
+		if (k == pending.used && k < PENDING_MAX &&
+		    strlen(names[i]) < sizeof pending.name[k]) {
+			strcpy(pending.name[k], names[i]);
+			pending.n[k] = 0;
+			pending.used++;
+		}
+		if (k < pending.used)
+			pending.n[k]++;
+	}
+	pthread_mutex_unlock(&pending.lock);
+	flush_counts(0);
 }
 
 static void
@@ -213,6 +279,7 @@ metrics_text(struct glow_buf *out)
 {
 	struct glow_buf in = GLOW_BUF_INIT;
 
+	flush_counts(1);
 	if (counters[0] && glow_counters_read(counters, &in) < 0)
 		glow_warn("cannot read '%s':", counters);
 	glow_webhook_metrics(glow_buf_str(&in), in.len, out);
@@ -1213,7 +1280,9 @@ serve(const char *secret_file)
 
 	load_secrets(secret_file);
 	if (!raw_mode && !FCGX_IsCGI()) {
+		pending.batch = 1;
 		rc = serve_fastcgi();
+		flush_counts(1);
 	} else {
 		struct exchange ex = { NULL, GLOW_BUF_INIT, GLOW_BUF_INIT,
 		    GLOW_BUF_INIT };

@@ -37,6 +37,13 @@ glow_counters_get(const char *text, size_t len, const char *series)
 int
 glow_counters_add(const char *path, const char *const *series, int n)
 {
+	return glow_counters_addn(path, series, NULL, n);
+}
+
+int
+glow_counters_addn(const char *path, const char *const *series,
+    const unsigned long long *delta, int n)
+{
 	struct glow_buf in = GLOW_BUF_INIT, out = GLOW_BUF_INIT;
 	unsigned done = 0;
 	ssize_t r;
@@ -80,7 +87,8 @@ glow_counters_add(const char *path, const char *const *series, int n)
 		if (k < n && !(done & (1u << k))) {
 			done |= 1u << k;
 			glow_buf_printf(&out, "%s %llu\n", series[k],
-			    glow_counters_get(in.p + i, e - i, series[k]) + 1);
+			    glow_counters_get(in.p + i, e - i, series[k]) +
+			    (delta ? delta[k] : 1));
 		} else if (k == n) {
 			glow_buf_add(&out, in.p + i, e - i);
 			glow_buf_addc(&out, '\n');
@@ -88,7 +96,8 @@ glow_counters_add(const char *path, const char *const *series, int n)
 	}
 	for (k = 0; k < n; k++)
 		if (!(done & (1u << k)))
-			glow_buf_printf(&out, "%s 1\n", series[k]);
+			glow_buf_printf(&out, "%s %llu\n", series[k],
+			    delta ? delta[k] : 1ULL);
 	if (out.failed) {
 		errno = ENOMEM;
 		goto fail;

@@ -24,6 +24,9 @@
  * no newline); lines for other series are kept.  0, or -1 with errno.
  */
 int glow_counters_add(const char *path, const char *const *series, int n);
+/* The same, adding delta[k] to series[k]. */
+int glow_counters_addn(const char *path, const char *const *series,
+    const unsigned long long *delta, int n);
 
 /* Read the file's text into text (emptied first): 0, also for a missing
  * file (empty); -1 with errno. */

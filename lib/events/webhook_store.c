@@ -433,17 +433,22 @@ glow_webhook_spool(const char *spool, const char *name, const void *p,
 		errno = ENAMETOOLONG;
 		return -1;
 	}
-	if (mkdir_p1(spool) < 0)
-		return -1;
-	snprintf(dir, sizeof dir, "%s/tmp", spool);
-	if (mkdir_p1(dir) < 0)
-		return -1;
-	snprintf(dir, sizeof dir, "%s/new", spool);
-	if (mkdir_p1(dir) < 0)
-		return -1;
 	/* O_TRUNC: a killed attempt's file of this name is ours to replace
-	 * (the delivery's marker is held). */
-	if ((fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600)) < 0)
+	 * (the delivery's marker is held).  The directories are made the
+	 * first time only. */
+	if ((fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
+	    0600)) < 0 && errno == ENOENT) {
+		if (mkdir_p1(spool) < 0)
+			return -1;
+		snprintf(dir, sizeof dir, "%s/tmp", spool);
+		if (mkdir_p1(dir) < 0)
+			return -1;
+		snprintf(dir, sizeof dir, "%s/new", spool);
+		if (mkdir_p1(dir) < 0)
+			return -1;
+		fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	}
+	if (fd < 0)
 		return -1;
 	/* The file is new: fdatasync also flushes its size. */
 	if (glow_write_all(fd, p, n) < 0 || fdatasync(fd) < 0) {
@@ -453,11 +458,17 @@ glow_webhook_spool(const char *spool, const char *name, const void *p,
 		errno = saved;
 		return -1;
 	}
-	if (close(fd) < 0 || rename(tmp, dst) < 0) {
-		saved = errno;
-		unlink(tmp);
-		errno = saved;
-		return -1;
+	if (close(fd) < 0)
+		goto fail;
+	if (rename(tmp, dst) < 0) {
+		snprintf(dir, sizeof dir, "%s/new", spool);
+		if (errno != ENOENT || mkdir_p1(dir) < 0 || rename(tmp, dst) < 0)
+			goto fail;
 	}
 	return 0;
+fail:
+	saved = errno;
+	unlink(tmp);
+	errno = saved;
+	return -1;
 }
