@@ -27,15 +27,7 @@ body() {
 # as its stdin, in the background (pid in $TRASH/pid); returns once it
 # answers.  Only the test that starts it may wait for it.
 start() {
-	rm -f "$sock"
-	python3 -c 'import os, socket, sys
-s = socket.socket(socket.AF_UNIX)
-s.bind(sys.argv[1])
-s.listen(64)
-os.dup2(s.fileno(), 0)
-os.execvp(sys.argv[2], sys.argv[2:])' "$sock" glow-webhook "$@" \
-	    </dev/null >/dev/null 2>>"$TRASH/fcgi.err" &
-	echo $! >"$TRASH/pid"
+	fcgi_spawn "$sock" glow-webhook "$@"
 	i=0
 	until env -i REQUEST_METHOD=GET PATH_INFO=/metrics \
 	    cgi-fcgi -bind -connect "$sock" 2>/dev/null | grep -q '^Status: 200'; do

@@ -97,16 +97,7 @@ test_expect_success 'CGI: a kill between the spool and the commit mark is no dup
 # start [STRACE-ARGS...]: the FastCGI responder on a new socket (pid in
 # $TRASH/pid), under strace when given.
 start() {
-	rm -f "$sock"
-	python3 -c 'import os, socket, sys
-s = socket.socket(socket.AF_UNIX)
-s.bind(sys.argv[1])
-s.listen(64)
-os.dup2(s.fileno(), 0)
-os.execvp(sys.argv[2], sys.argv[2:])' "$sock" "$@" "$webhook" -j 2 \
-	    -S "$GLOW_SPOOL/state" \
-	    </dev/null >/dev/null 2>>"$TRASH/fcgi.err" &
-	echo $! >"$TRASH/pid"
+	fcgi_spawn "$sock" "$@" "$webhook" -j 2 -S "$GLOW_SPOOL/state"
 	i=0
 	until test -S "$sock"; do
 		i=$((i + 1)); [ $i -lt 100 ] || return 1; sleep 0.05

@@ -176,6 +176,24 @@ test_npm() {
 # json_get FILE FILTER: a value read by jq, an independent JSON reader.
 json_get() { jq -r "$2" "$1"; }
 
+# fcgi_spawn SOCKET COMMAND...: COMMAND in the background with a new
+# listening Unix socket SOCKET on its stdin, as a web server starts a
+# FastCGI application; its pid in $TRASH/pid, its stderr in
+# $TRASH/fcgi.err.
+fcgi_spawn() {
+	fs_sock=$1
+	shift
+	rm -f "$fs_sock"
+	python3 -c 'import os, socket, sys
+s = socket.socket(socket.AF_UNIX)
+s.bind(sys.argv[1])
+s.listen(64)
+os.dup2(s.fileno(), 0)
+os.execvp(sys.argv[2], sys.argv[2:])' "$fs_sock" "$@" \
+	    </dev/null >/dev/null 2>>"$TRASH/fcgi.err" &
+	echo $! >"$TRASH/pid"
+}
+
 # hmac_sign FILE: the hex HMAC-SHA256 of FILE under the secret $K, as
 # GitHub signs a webhook delivery; computed by Python, not by glow.
 hmac_sign() {
