@@ -30,9 +30,10 @@
  * Matching.  glow_event_load() reads what the filters need from an
  * envelope once; glow_rule_match() then tests a rule against it, all
  * filters at once (they must all pass).  Nothing here does I/O: the files
- * of a pull request come from the GitHub API, so a rule whose only
- * undecided filter is its path filter answers GLOW_RULE_FILES; the caller
- * fetches the files, adds them with glow_event_add_file(), sets
+ * of a pull request or a push come from the GitHub API (changes.h), so a
+ * rule whose only undecided filter is its path filter answers
+ * GLOW_RULE_FILES; the caller fetches the files, adds them with
+ * glow_event_add_file(), sets
  * ev->files = GLOW_FILES_LIST (and ev->files_unknown if the list is known
  * to be incomplete) and asks again.
  *
@@ -151,6 +152,7 @@ struct glow_event {
  */
 int glow_event_load(struct glow_event *ev, const struct glow_json *doc,
     const char **why);
+/* Add a changed file (once: a name already there is not added again). */
 int glow_event_add_file(struct glow_event *ev, const char *name, size_t len);
 void glow_event_free(struct glow_event *ev);
 
