@@ -112,6 +112,7 @@ glow_job_start(struct glow_jobs *js, const char *command, int fd,
 	argv[1] = "-c";
 	argv[2] = (char *)command;
 	argv[3] = NULL;
+	go = 0;                 /* the child's, when the parent dies: EOF */
 	if (pipe2(gate, O_CLOEXEC) < 0)
 		return -1;
 	if ((pid = fork()) < 0) {
@@ -135,7 +136,7 @@ glow_job_start(struct glow_jobs *js, const char *command, int fd,
 		/* Run only once the parent has recorded the job: if it dies
 		 * first, the pipe ends (EOF) and nothing runs untracked. */
 		while (read(gate[0], &go, 1) < 0 && errno == EINTR)
-			;
+			;       /* 0 bytes: the parent is gone, go stays 0 */
 		if (go != 'g' || dup2(fd, 0) < 0)
 			_exit(127);
 		execve("/bin/sh", argv, envp);
