@@ -40,11 +40,8 @@ int
 glow_event_add_file(struct glow_event *ev, const char *name, size_t len)
 {
 	char **nv, *s;
-	size_t cap, i;
+	size_t cap;
 
-	for (i = 0; i < ev->nfile; i++)         /* each file once */
-		if (strlen(ev->file[i]) == len && memcmp(ev->file[i], name, len) == 0)
-			return 0;
 	if (ev->nfile == ev->capfile) {
 		cap = ev->capfile ? 2 * ev->capfile : 32;
 		if (!(nv = realloc(ev->file, cap * sizeof *nv)))

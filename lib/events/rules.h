@@ -152,7 +152,6 @@ struct glow_event {
  */
 int glow_event_load(struct glow_event *ev, const struct glow_json *doc,
     const char **why);
-/* Add a changed file (once: a name already there is not added again). */
 int glow_event_add_file(struct glow_event *ev, const char *name, size_t len);
 void glow_event_free(struct glow_event *ev);
 

@@ -6,10 +6,24 @@
 
 #include "github/changes.h"
 
-/* Add the "filename" of each file of array arr, up to limit in all. */
+/* Is name among ev's files already?  (A diverged push's two sides.) */
+static int
+listed(const struct glow_event *ev, const struct glow_buf *name)
+{
+	size_t i;
+
+	for (i = 0; i < ev->nfile; i++)
+		if (strlen(ev->file[i]) == name->len &&
+		    memcmp(ev->file[i], name->p, name->len) == 0)
+			return 1;
+	return 0;
+}
+
+/* Add the "filename" of each file of array arr, up to limit in all;
+ * with once, a name already listed is not added again. */
 static int
 add_files(struct glow_event *ev, const struct glow_json *page, int arr,
-    size_t limit, int *more)
+    size_t limit, int once, int *more)
 {
 	struct glow_buf name = GLOW_BUF_INIT;
 	int v, rc = 0;
@@ -18,7 +32,7 @@ add_files(struct glow_event *ev, const struct glow_json *page, int arr,
 	    v = glow_json_next(page, v)) {
 		glow_buf_reset(&name);
 		if (glow_json_string(page, glow_json_get(page, v, "filename"),
-		    &name) < 0)
+		    &name) < 0 || (once && listed(ev, &name)))
 			continue;
 		if (name.failed || glow_event_add_file(ev, glow_buf_str(&name),
 		    name.len) < 0) {
@@ -85,7 +99,8 @@ compare(struct glow_gh *gh, const char *owner, const char *name,
 		glow_json_string(&page, glow_json_get(&page, 0, "status"), &path);
 		snprintf(status, statussz, "%s", glow_buf_str(&path));
 		if (add_files(ev, &page, glow_json_get_as(&page, 0, "files",
-		    GLOW_JSON_ARRAY), GLOW_CHANGES_ACTIONS, &more) < 0)
+		    GLOW_JSON_ARRAY), GLOW_CHANGES_ACTIONS, ev->nfile > 0,
+		    &more) < 0)
 			glow_buf_adds(err, "out of memory");
 		else
 			rc = 0;
@@ -153,7 +168,7 @@ pull_files(const struct glow_changes *pf, struct glow_event *ev,
 		if (get_json(gh, glow_buf_str(&path), &r, &page, GLOW_JSON_ARRAY,
 		    err) < 0)
 			break;
-		if (add_files(ev, &page, 0, limit, &more) < 0) {
+		if (add_files(ev, &page, 0, limit, 0, &more) < 0) {
 			glow_json_free(&page);
 			glow_buf_adds(err, "out of memory");
 			break;
