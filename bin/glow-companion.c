@@ -273,10 +273,15 @@ rate_ok(const char *scope)
 
 	rc = glow_throttle_hit(cf.state, rq.key, scope, rq.client, cf.rl_max,
 	    cf.rl_window, rq.now, &retry);
-	if (rc < 0)
+	if (rc < 0) {
+		/* closed, not open: unlimited sign-in guesses are worse */
 		glow_warn("cannot use the rate limits in '%s':", cf.state);
-	if (rc != 0)
-		return 1;       /* a broken limit must not lock everyone out */
+		unavailable("The limits on this form cannot be kept right now. "
+		    "Nothing was changed. Try again in a minute.");
+		return 0;
+	}
+	if (rc == 1)
+		return 1;
 	count(GLOW_EV_RATE_LIMITED);
 	message(429, "Too many attempts", "This address has sent this form too "
 	    "many times in a short while. Wait a few minutes, then try again.",
@@ -452,8 +457,10 @@ do_register(void)
 	if (need_state() < 0)
 		return;
 	read_session();
-	if (strcmp(rq.method, "POST") == 0 && (!rate_ok("register") ||
-	    read_body() < 0 || !csrf_ok()))
+	/* the cheap checks first: only a well-formed form with a valid
+	 * CSRF token uses the address's budget */
+	if (strcmp(rq.method, "POST") == 0 && (read_body() < 0 || !csrf_ok() ||
+	    !rate_ok("register")))
 		return;
 	if (cohorts_load(&cs) < 0) {
 		unavailable(roster_down);
@@ -567,7 +574,7 @@ do_login(void)
 	f.disabled = cf.token.len == 0;
 	memset(&q, 0, sizeof q);
 	if (strcmp(rq.method, "POST") == 0) {
-		if (!rate_ok("login") || read_body() < 0 || !csrf_ok())
+		if (read_body() < 0 || !csrf_ok() || !rate_ok("login"))
 			return;
 		n = glow_form_get(&rq.body, "next", NULL);
 	} else {
@@ -911,9 +918,10 @@ dispatch(void)
 		return;
 	}
 	if (strcmp(rq.path, "/healthz") == 0 && get) {
+		/* what the seeds' deployment guide checks */
 		rs.status = 200;
-		rs.type = "text/plain; charset=utf-8";
-		glow_buf_adds(&rs.body, "ok\n");
+		rs.type = "application/json";
+		glow_buf_adds(&rs.body, "{\"status\":\"ok\"}\n");
 		return;
 	}
 	if (strcmp(rq.path, "/static/companion.css") == 0 && get) {

@@ -495,6 +495,29 @@ test_expect_success 'rate limit per client: the (max+1)th registration or sign-i
 	req POST /login "csrf=$c&token=$TOKEN" && status_is 429 && ! grep -q "^Set-Cookie" head
 '
 
+test_expect_success 'junk POSTs (bad CSRF, wrong content type) do not use the budget' '
+	rm -rf state/ratelimit/* &&
+	export COMPANION_RATE_LIMIT_MAX=3 &&
+	fresh && i=0 && while [ $i -lt 10 ]; do
+		req POST /register "csrf=forged&github_handle=j$i&cohort_id=spring-2026&path=day1-day2" &&
+		status_is 403 || return 1; i=$((i + 1)); done &&
+	n=0 && while [ $n -lt 3 ]; do
+		req POST /register "csrf=$CSRF&github_handle=jb$n&cohort_id=spring-2026&path=day1-day2" &&
+		status_is 303 || return 1; n=$((n + 1)); done
+'
+
+test_expect_success 'limits that cannot be kept: 503 with Retry-After, closed not open' '
+	export COMPANION_RATE_LIMIT_MAX=3 &&
+	fresh && cp roster.json before.json &&
+	rm -rf state/ratelimit/* &&
+	for f in 00 01 02 03 04 05 06 07 08 09 0a 0b 0c 0d 0e 0f; do
+		mkdir state/ratelimit/$f || return 1
+	done &&
+	req POST /register "csrf=$CSRF&github_handle=fc1&cohort_id=spring-2026&path=day1-day2" &&
+	{ status_is 503; r=$?; rm -rf state/ratelimit/*; test $r = 0; } &&
+	grep -q "^Retry-After: [1-9]" head && cmp roster.json before.json
+'
+
 test_expect_success 'behind a configured proxy the forwarded address is the client' '
 	rm -rf state/ratelimit/* &&
 	export COMPANION_RATE_LIMIT_MAX=1 COMPANION_TRUSTED_PROXIES="10.0.0.1, 10.0.0.2" &&
@@ -534,7 +557,8 @@ test_expect_success 'sessions on disk stay bounded' '
 '
 
 test_expect_success '/healthz, the stylesheet, HEAD' '
-	req GET /healthz && status_is 200 && test "$(cat body)" = ok &&
+	req GET /healthz && status_is 200 && test "$(cat body)" = "{\"status\":\"ok\"}" &&
+	grep -q "^Content-Type: application/json" head &&
 	req GET /static/companion.css && status_is 200 &&
 	grep -q "^Content-Type: text/css" head && grep -q "^Cache-Control: public" head &&
 	grep -q ":focus-visible" body && grep -q "forced-colors:active" body &&

@@ -43,7 +43,7 @@ test_expect_success 'make serve-config: lighttpd serves the companion on 127.0.0
 	grep -q "^Set-Cookie: glow_session=.*; HttpOnly; SameSite=Lax$" head &&
 	grep -q "<option value=\"spring-2026\"" b &&
 	curl -s "$URL/static/companion.css" | grep -q focus-visible &&
-	test "$(curl -s "$URL/healthz")" = ok
+	test "$(curl -s "$URL/healthz")" = "{\"status\":\"ok\"}"
 '
 
 test_expect_success '200 concurrent registrations: exactly 200 new learners, a valid roster' '
