@@ -422,6 +422,11 @@ register_learner(struct glow_register_form *f, const char *handle,
 		f->err_handle = "This username cannot be registered for this cohort "
 		    "here; please ask the workshop's facilitators";
 		register_form(422, f);
+	} else if (st.stage == GLOW_ROSTER_ELOCK && st.errnum == ETIMEDOUT) {
+		glow_warn("cannot register in '%s': the roster stayed locked",
+		    cf.roster);
+		unavailable("Many people are registering at this moment. Nothing "
+		    "was changed. Try again in a minute.");
 	} else {
 		switch (st.stage) {
 		case GLOW_ROSTER_ELOCK: case GLOW_ROSTER_EREAD: case GLOW_ROSTER_EWRITE:

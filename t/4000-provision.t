@@ -85,6 +85,7 @@ test_expect_success 'new learners: created, invited, roster and log written' '
 	prov_clear &&
 	glow-provision -f roster.json -l log.jsonl >sum 2>err &&
 	cat err &&
+	test "$(stat -c %a log.jsonl)" = 600 &&
 	test "$(wc -l <sum)" = 1 &&
 	test "$(json_get sum .created)" = 3 &&
 	test "$(json_get sum .error)" = 0 &&

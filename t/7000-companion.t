@@ -518,6 +518,30 @@ test_expect_success 'limits that cannot be kept: 503 with Retry-After, closed no
 	grep -q "^Retry-After: [1-9]" head && cmp roster.json before.json
 '
 
+test_expect_success 'a roster locked too long: 503 after a few seconds, not a hang' '
+	rm -rf state/ratelimit/* && export COMPANION_RATE_LIMIT_MAX=10 &&
+	fresh && cp roster.json before.json &&
+	{ flock -x roster.json.lock -c "sleep 9" & } &&
+	holder=$! && sleep 0.3 &&
+	t0=$(date +%s) &&
+	req POST /register "csrf=$CSRF&github_handle=lk1&cohort_id=spring-2026&path=day1-day2" &&
+	t1=$(date +%s) && wait $holder &&
+	status_is 503 && grep -q "^Retry-After: [1-9]" head &&
+	test $((t1 - t0)) -ge 4 && test $((t1 - t0)) -le 8 &&
+	cmp roster.json before.json
+'
+
+test_expect_success 'what a killed writer left beside the roster goes, once 10 minutes old' '
+	rm -rf state/ratelimit/* &&
+	: >.roster.json.abc123 && touch -d "1 hour ago" .roster.json.abc123 &&
+	: >.roster.json.def456 &&
+	fresh &&
+	req POST /register "csrf=$CSRF&github_handle=lk2&cohort_id=spring-2026&path=day1-day2" &&
+	status_is 303 &&
+	test ! -e .roster.json.abc123 && test -e .roster.json.def456 &&
+	rm -f .roster.json.def456
+'
+
 test_expect_success 'behind a configured proxy the forwarded address is the client' '
 	rm -rf state/ratelimit/* &&
 	export COMPANION_RATE_LIMIT_MAX=1 COMPANION_TRUSTED_PROXIES="10.0.0.1, 10.0.0.2" &&

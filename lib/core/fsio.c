@@ -2,12 +2,14 @@
 #include <sys/file.h>
 #include <sys/stat.h>
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "core/fsio.h"
@@ -59,8 +61,16 @@ glow_read_file(const char *path, struct glow_buf *out, size_t max)
 int
 glow_lock(const char *path)
 {
+	return glow_lock_within(path, -1);
+}
+
+int
+glow_lock_within(const char *path, double seconds)
+{
 	char lockpath[PATH_MAX];
-	int fd;
+	struct timespec ts;
+	double waited = 0;
+	int fd, saved;
 
 	if (snprintf(lockpath, sizeof lockpath, "%s.lock", path) >=
 	    (int)sizeof lockpath) {
@@ -69,10 +79,16 @@ glow_lock(const char *path)
 	}
 	if ((fd = open(lockpath, O_RDWR | O_CREAT | O_CLOEXEC, 0600)) < 0)
 		return -1;
-	while (flock(fd, LOCK_EX) < 0) {
+	while (flock(fd, seconds < 0 ? LOCK_EX : LOCK_EX | LOCK_NB) < 0) {
+		if (errno == EWOULDBLOCK && waited < seconds) {
+			ts.tv_sec = 0;
+			ts.tv_nsec = 20 * 1000 * 1000;
+			nanosleep(&ts, NULL);
+			waited += 0.02;
+			continue;
+		}
 		if (errno != EINTR) {
-			int saved = errno;
-
+			saved = errno == EWOULDBLOCK ? ETIMEDOUT : errno;
 			close(fd);
 			errno = saved;
 			return -1;
@@ -80,6 +96,7 @@ glow_lock(const char *path)
 	}
 	return fd;
 }
+
 
 void
 glow_unlock(int lockfd)
@@ -181,6 +198,35 @@ fail:
 	unlink(tmp);
 	errno = saved;
 	return -1;
+}
+
+void
+glow_remove_stale(const char *path, long age)
+{
+	char dir[PATH_MAX], prefix[PATH_MAX];
+	const char *base = strrchr(path, '/');
+	struct dirent *de;
+	struct stat st;
+	size_t plen;
+	time_t now = time(NULL);
+	DIR *dp;
+	int dfd;
+
+	base = base ? base + 1 : path;
+	dirname_of(path, dir, sizeof dir);
+	/* glow_write_atomic's temporary name: ".BASE." and 6 characters */
+	if ((size_t)snprintf(prefix, sizeof prefix, ".%s.", base) >= sizeof prefix ||
+	    !(dp = opendir(dir)))
+		return;
+	plen = strlen(prefix);
+	dfd = dirfd(dp);
+	while ((de = readdir(dp)))
+		if (strncmp(de->d_name, prefix, plen) == 0 &&
+		    strlen(de->d_name) == plen + 6 &&
+		    fstatat(dfd, de->d_name, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+		    S_ISREG(st.st_mode) && now - st.st_mtime >= age)
+			unlinkat(dfd, de->d_name, 0);
+	closedir(dp);
 }
 
 int

@@ -28,7 +28,13 @@ int glow_read_file(const char *path, struct glow_buf *out, size_t max);
  * Returns the lock's descriptor, to give to glow_unlock().
  */
 int glow_lock(const char *path);
+/* The same, giving up after seconds (ETIMEDOUT); seconds < 0: wait. */
+int glow_lock_within(const char *path, double seconds);
 void glow_unlock(int lockfd);
+/* Remove the temporary files glow_write_atomic() left for path (a writer
+ * killed mid-write) that are at least age seconds old.  Call it holding
+ * path's lock. */
+void glow_remove_stale(const char *path, long age);
 
 /* Replace path with n bytes at p, atomically and durably, with mode. */
 int glow_write_atomic(const char *path, const void *p, size_t n, mode_t mode);

@@ -240,7 +240,8 @@ glow_plog_append(const char *path, const struct glow_plog_rec *rec)
 		errno = ENOMEM;
 		goto out;
 	}
-	rc = glow_append_durable(path, line.p, line.len, 0644);
+	/* 0600, as the roster it records learners of */
+	rc = glow_append_durable(path, line.p, line.len, 0600);
 	if (rc == 0 && !existed)
 		rc = glow_fsync_dir_of(path);
 out:

@@ -261,8 +261,15 @@ int glow_roster_write_fd(struct glow_roster *r, int fd, int view,
  * r is the caller's: after the call, whatever the result, it holds the
  * roster (problems, learners) until glow_roster_free(r); fn may be NULL
  * (format in place).  st tells what happened.  Returns 0 or -1.
+ *
+ * With GLOW_ROSTER_BRIEF the lock is waited for at most
+ * GLOW_ROSTER_BRIEF_WAIT seconds (then ELOCK, errnum ETIMEDOUT): a web
+ * request answers "busy" rather than hang.  Temporary files a killed
+ * writer left are removed once they are 10 minutes old.
  */
 #define GLOW_ROSTER_CREATE 2
+#define GLOW_ROSTER_BRIEF 4
+#define GLOW_ROSTER_BRIEF_WAIT 5.0
 enum glow_roster_stage {
 	GLOW_ROSTER_OK = 0,
 	GLOW_ROSTER_ELOCK,      /* locking failed (st->errnum) */

@@ -395,11 +395,14 @@ glow_roster_edit(const char *path, int flags, glow_roster_edit_fn *fn,
 
 	memset(st, 0, sizeof *st);
 	memset(r, 0, sizeof *r);
-	if ((lockfd = glow_lock(path)) < 0) {
+	if ((lockfd = glow_lock_within(path, flags & GLOW_ROSTER_BRIEF ?
+	    GLOW_ROSTER_BRIEF_WAIT : -1)) < 0) {
 		st->stage = GLOW_ROSTER_ELOCK;
 		st->errnum = errno;
 		return -1;
 	}
+	/* what a writer killed mid-write left (nothing writes it now) */
+	glow_remove_stale(path, 600);
 	if (glow_read_file(path, &in, (size_t)1 << 30) < 0) {
 		if (errno != ENOENT || !(flags & GLOW_ROSTER_CREATE)) {
 			st->stage = GLOW_ROSTER_EREAD;

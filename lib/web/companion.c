@@ -225,6 +225,6 @@ glow_register_add(const char *roster, const char *handle, const char *cohort,
 	g.cohort = cohort;
 	g.path = path;
 	g.result = 0;
-	glow_roster_edit(roster, 0, reg_fn, &g, NULL, r, st);
+	glow_roster_edit(roster, GLOW_ROSTER_BRIEF, reg_fn, &g, NULL, r, st);
 	return g.result;
 }
