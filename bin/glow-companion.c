@@ -400,8 +400,15 @@ register_learner(struct glow_register_form *f, const char *handle,
 	int result;
 
 	result = glow_register_add(cf.roster, handle, cohort, path, &r, &st);
-	if (st.stage == GLOW_ROSTER_OK && result == GLOW_ROSTER_ADDED) {
-		count(GLOW_EV_REGISTERED);
+	if ((st.stage == GLOW_ROSTER_OK && result == GLOW_ROSTER_ADDED) ||
+	    (st.stage == GLOW_ROSTER_ECALLBACK && result == GLOW_ROSTER_EXISTS)) {
+		/*
+		 * One answer whether the handle was new or already there
+		 * (nothing of it is changed then): the page never tells a
+		 * visitor about anyone else's registration.
+		 */
+		count(result == GLOW_ROSTER_ADDED ? GLOW_EV_REGISTERED :
+		    GLOW_EV_ALREADY);
 		confirmation_mac(handle, cohort, mac);
 		glow_buf_adds(&t, "/register/success?h=");
 		glow_url_esc(&t, handle, strlen(handle));
@@ -409,12 +416,6 @@ register_learner(struct glow_register_form *f, const char *handle,
 		glow_url_esc(&t, cohort, strlen(cohort));
 		glow_buf_printf(&t, "&m=%s", mac);
 		redirect(t.p);
-	} else if (st.stage == GLOW_ROSTER_ECALLBACK && result == GLOW_ROSTER_EXISTS) {
-		count(GLOW_EV_ALREADY);
-		glow_buf_printf(&t, "%s is already registered for %s. Nothing was "
-		    "changed: your place and your progress are kept.", handle, cohort);
-		message(200, "You are already registered", glow_buf_str(&t),
-		    "/register", "Back to the registration page");
 	} else if (st.stage == GLOW_ROSTER_ECALLBACK && result == 0) {
 		f->err_cohort = "Choose one of the cohorts in the list";
 		register_form(422, f);

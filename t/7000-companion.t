@@ -176,13 +176,16 @@ test_expect_success 'the confirmation names nobody for a forged or foreign link'
 	JAR= req GET "/register/success?h=Carol-New&c=spring-2026&m=0" && ! grep -q Carol-New body
 '
 
-test_expect_success 're-registration changes nothing of the learner, and says so' '
+test_expect_success 're-registration changes nothing, and answers as a new one (no one learns who is registered)' '
 	cp roster.json before.json &&
 	fresh &&
 	req POST /register "csrf=$CSRF&github_handle=ALICE-example&cohort_id=spring-2026&path=day2-only" &&
-	status_is 200 && grep -q "already registered" body &&
-	grep -q "Nothing was changed" body &&
+	status_is 303 && grep "^Location:" head | sed "s/m=.*//" >got &&
 	cmp roster.json before.json &&
+	req POST /register "csrf=$CSRF&github_handle=nobody-yet&cohort_id=spring-2026&path=day2-only" &&
+	status_is 303 && grep "^Location:" head | sed "s/m=.*//;s/nobody-yet/ALICE-example/" >new &&
+	test_cmp new got &&
+	cp before.json roster.json &&
 	jq -e ".learners[] | select(.github_handle == \"alice-example\") |
 	    .provision_state == \"provisioned\" and .status == \"active-day1\" and .path == \"day1-day2\"" roster.json
 '
