@@ -165,19 +165,21 @@ need_state(void)
 	return 0;
 }
 
-/* The request's session, if its cookie is good (and alive, for a
- * facilitator). */
+/* The request's session, if a cookie of that name is good (and alive, for
+ * a facilitator): among several, the first good one. */
 static void
 read_session(void)
 {
-	const char *v;
+	const char *v, *h = rq.cookie;
 	size_t n;
 
-	if (!(v = glow_cookie_get(rq.cookie, COOKIE, &n)) ||
-	    glow_session_parse(rq.key, v, n, rq.now, &rq.s) < 0)
-		return;
-	if (rq.s.facilitator && !glow_session_alive(cf.state, &rq.s))
-		return;
+	for (;;) {
+		if (!(v = glow_cookie_next(&h, COOKIE, &n)))
+			return;
+		if (glow_session_parse(rq.key, v, n, rq.now, &rq.s) == 0 &&
+		    (!rq.s.facilitator || glow_session_alive(cf.state, &rq.s)))
+			break;
+	}
 	rq.have_session = 1;
 	rq.facilitator = rq.s.facilitator;
 	glow_session_csrf(rq.key, &rq.s, rq.csrf);

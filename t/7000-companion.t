@@ -176,6 +176,19 @@ test_expect_success 'the confirmation names nobody for a forged or foreign link'
 	JAR= req GET "/register/success?h=Carol-New&c=spring-2026&m=0" && ! grep -q Carol-New body
 '
 
+test_expect_success 'a planted cookie of the same name does not hide the good one' '
+	fresh && cp roster.json before-planted.json &&
+	HTTP_COOKIE="glow_session=planted.a.1.00; glow_session=$JAR" &&
+	export HTTP_COOKIE &&
+	printf "%s" "csrf=$CSRF&github_handle=planted-ok&cohort_id=spring-2026&path=day1-day2" >req.in &&
+	REQUEST_METHOD=POST PATH_INFO=/register CONTENT_TYPE=application/x-www-form-urlencoded \
+	    CONTENT_LENGTH=$(wc -c <req.in) glow-companion <req.in >resp 2>err &&
+	unset HTTP_COOKIE &&
+	grep -q "^Status: 303" resp &&
+	jq -e ".learners[] | select(.github_handle == \"planted-ok\")" roster.json &&
+	cp before-planted.json roster.json
+'
+
 test_expect_success 're-registration changes nothing, and answers as a new one (no one learns who is registered)' '
 	cp roster.json before.json &&
 	fresh &&

@@ -10,23 +10,33 @@
 
 
 const char *
-glow_cookie_get(const char *h, const char *name, size_t *len)
+glow_cookie_next(const char **h, const char *name, size_t *len)
 {
 	size_t nl = strlen(name), e;
+	const char *p = *h, *v;
 
-	while (h && *h) {
-		while (*h == ' ' || *h == '\t' || *h == ';')
-			h++;
-		for (e = 0; h[e] && h[e] != ';'; e++)
+	while (p && *p) {
+		while (*p == ' ' || *p == '\t' || *p == ';')
+			p++;
+		for (e = 0; p[e] && p[e] != ';'; e++)
 			;
-		if (e > nl && strncmp(h, name, nl) == 0 && h[nl] == '=') {
+		if (e > nl && strncmp(p, name, nl) == 0 && p[nl] == '=') {
 			if (len)
 				*len = e - nl - 1;
-			return h + nl + 1;
+			v = p + nl + 1;
+			*h = p + e;
+			return v;
 		}
-		h += e;
+		p += e;
 	}
+	*h = p;
 	return NULL;
+}
+
+const char *
+glow_cookie_get(const char *h, const char *name, size_t *len)
+{
+	return glow_cookie_next(&h, name, len);
 }
 
 int

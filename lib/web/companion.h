@@ -22,6 +22,10 @@
 
 /* The value of cookie name in a Cookie header, or NULL. */
 const char *glow_cookie_get(const char *header, const char *name, size_t *len);
+/* The same, from *header on, which moves past it: each cookie of that name
+ * in turn (a browser may send several, one planted by a sibling domain). */
+const char *glow_cookie_next(const char **header, const char *name,
+    size_t *len);
 
 /*
  * Where to go after sign-in.  next must name one of the companion's own
