@@ -131,7 +131,7 @@ test_append(void)
 	ok(glow_plog_read(b.p, b.len, collect_fn, &c, &torn, &e) == 0 && c.n == 2,
 	    "two lines read back");
 	ok(b.len && b.p[b.len - 1] == '\n', "ends with a newline");
-	ok(stat(path, &st) == 0 && (st.st_mode & 0777) == 0644, "created 0644");
+	ok(stat(path, &st) == 0 && (st.st_mode & 0777) == 0600, "created 0600");
 
 	/* a torn last line: the next record on a line of its own */
 	glow_append_durable(path, "{\"github_ha", 11, 0644);
